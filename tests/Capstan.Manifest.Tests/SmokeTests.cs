@@ -3,5 +3,9 @@ namespace Capstan.Manifest.Tests;
 public class SmokeTests
 {
     [Fact]
-    public void Runs() => 1.ShouldBe(1);
+    public void ExampleManifest_Loads()
+    {
+        var result = ManifestLoader.Load(Path.Combine(Repo.Root, "examples", "hello"));
+        result.Diagnostics.ShouldBeEmpty(string.Join("\n", result.Diagnostics));
+    }
 }

@@ -1,0 +1,107 @@
+using Capstan.Manifest.Values;
+
+namespace Capstan.Manifest.Model;
+
+/// <summary>A place the application is deployed to (staging, production), with its rules.</summary>
+public sealed record DeploymentEnvironment
+{
+    public required string Name { get; init; }
+
+    public required DeploymentStrategy Strategy { get; init; }
+
+    /// <summary>Environments where the same artifact must have been deployed successfully first.</summary>
+    public required IReadOnlyList<string> Requires { get; init; }
+
+    public ApprovalPolicy? Approval { get; init; }
+
+    /// <summary>Variables for every service in this environment, over the services' own.</summary>
+    public required IReadOnlyDictionary<string, Template> Env { get; init; }
+
+    /// <summary>A script run against new instances before traffic switches to them.</summary>
+    public Template? Smoke { get; init; }
+}
+
+public sealed record ApprovalPolicy
+{
+    /// <summary>Distinct people, other than the deployer, who must approve.</summary>
+    public required int Reviewers { get; init; }
+
+    /// <summary>How long a deployment waits for approval before it expires.</summary>
+    public required Duration Timeout { get; init; }
+}
+
+/// <summary>How a new release replaces the running one.</summary>
+public abstract record DeploymentStrategy
+{
+    /// <summary>The strategy's name in capstan.yaml.</summary>
+    public abstract string Kind { get; }
+}
+
+/// <summary>Stop the old instances, then start the new ones (downtime; for what cannot run twice).</summary>
+public sealed record RecreateStrategy : DeploymentStrategy
+{
+    public override string Kind => "recreate";
+}
+
+/// <summary>Replace instances a few at a time.</summary>
+public sealed record RollingStrategy : DeploymentStrategy
+{
+    public static readonly RollingStrategy Default = new() { MaxSurge = 1, MaxUnavailable = 0 };
+
+    public override string Kind => "rolling";
+
+    /// <summary>Instances allowed above the desired count during the rollout.</summary>
+    public required int MaxSurge { get; init; }
+
+    /// <summary>Instances allowed below the desired count during the rollout.</summary>
+    public required int MaxUnavailable { get; init; }
+}
+
+/// <summary>Start a full new set, switch all traffic at once, keep the old set for instant rollback.</summary>
+public sealed record BlueGreenStrategy : DeploymentStrategy
+{
+    public static readonly BlueGreenStrategy Default = new() { Retention = Duration.FromMinutes(60) };
+
+    public override string Kind => "blue-green";
+
+    /// <summary>How long the previous set keeps running, ready for an instant rollback.</summary>
+    public required Duration Retention { get; init; }
+}
+
+/// <summary>Move traffic to the new release in steps, comparing it with the stable one, aborting on regressions.</summary>
+public sealed record CanaryStrategy : DeploymentStrategy
+{
+    public static readonly IReadOnlyList<Percentage> DefaultSteps = [new(5), new(25), new(50), new(100)];
+
+    public override string Kind => "canary";
+
+    public required IReadOnlyList<Percentage> Steps { get; init; }
+
+    /// <summary>Time at each step before its analysis decides.</summary>
+    public required Duration Pause { get; init; }
+
+    public required CanaryThresholds AbortIf { get; init; }
+
+    /// <summary>Requests the canary must have served in a step before a verdict is possible.</summary>
+    public required int MinRequests { get; init; }
+}
+
+/// <summary>What makes a canary abort.</summary>
+public sealed record CanaryThresholds
+{
+    public static readonly CanaryThresholds Default = new()
+    {
+        ErrorRateIncrease = new Percentage(2),
+        P95Increase = new Percentage(20),
+        ErrorRate = new Percentage(5),
+    };
+
+    /// <summary>Canary error rate minus stable error rate, in percentage points.</summary>
+    public required Percentage ErrorRateIncrease { get; init; }
+
+    /// <summary>Canary p95 latency over stable p95 latency, relative.</summary>
+    public required Percentage P95Increase { get; init; }
+
+    /// <summary>The canary's error rate may never exceed this, whatever the stable one does.</summary>
+    public required Percentage ErrorRate { get; init; }
+}

@@ -1,0 +1,313 @@
+using System.Globalization;
+
+namespace Capstan.Manifest.Values;
+
+/// <summary>
+/// A standard 5-field cron expression: minute hour day-of-month month day-of-week, with <c>*</c>, lists
+/// (<c>1,15</c>), ranges (<c>1-5</c>), steps (<c>*/15</c>, <c>0-30/5</c>, <c>5/15</c>), month and day names
+/// (<c>jan</c>, <c>mon-fri</c>), Sunday as 0 or 7, and the macros <c>@hourly</c>, <c>@daily</c>,
+/// <c>@weekly</c>, <c>@monthly</c>, <c>@yearly</c>. As in Vixie cron, when both day fields are restricted a
+/// time matches if either matches.
+/// </summary>
+public sealed class CronExpression
+{
+    public const string Expectation = "a 5-field cron expression like \"0 */6 * * *\" (minute hour day-of-month month day-of-week)";
+
+    private static readonly string[] FieldNames = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+    private static readonly (int Min, int Max)[] Bounds = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
+    private static readonly string[] MonthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    private static readonly string[] DayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+    private static readonly Dictionary<string, string> Macros = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["@yearly"] = "0 0 1 1 *",
+        ["@annually"] = "0 0 1 1 *",
+        ["@monthly"] = "0 0 1 * *",
+        ["@weekly"] = "0 0 * * 0",
+        ["@daily"] = "0 0 * * *",
+        ["@midnight"] = "0 0 * * *",
+        ["@hourly"] = "0 * * * *",
+    };
+
+    private readonly ulong _minutes;
+    private readonly uint _hours;
+    private readonly uint _daysOfMonth;
+    private readonly ushort _months;
+    private readonly byte _daysOfWeek;
+    private readonly bool _dayOfMonthRestricted;
+    private readonly bool _dayOfWeekRestricted;
+
+    private CronExpression(string text, ulong[] fields, bool domRestricted, bool dowRestricted)
+    {
+        Text = text;
+        _minutes = fields[0];
+        _hours = (uint)fields[1];
+        _daysOfMonth = (uint)fields[2];
+        _months = (ushort)fields[3];
+        // Sunday may be written 0 or 7.
+        _daysOfWeek = (byte)((fields[4] | (fields[4] >> 7)) & 0x7F);
+        _dayOfMonthRestricted = domRestricted;
+        _dayOfWeekRestricted = dowRestricted;
+    }
+
+    public string Text { get; }
+
+    public static CronExpression Parse(string text) =>
+        TryParse(text, out var value, out var error) ? value : throw new FormatException(error.Message);
+
+    public static bool TryParse(string text, out CronExpression value, out ValueError error)
+    {
+        value = null!;
+        var expression = text.Trim();
+        var leading = text.Length - text.TrimStart().Length;
+        if (expression.StartsWith('@'))
+        {
+            if (!Macros.TryGetValue(expression, out var expanded))
+            {
+                error = new($"'{expression}' is not a cron macro; use @hourly, @daily, @weekly, @monthly or @yearly", leading);
+                return false;
+            }
+
+            var macro = Parse(expanded);
+            value = new CronExpression(text, macro.Fields(), macro._dayOfMonthRestricted, macro._dayOfWeekRestricted);
+            error = default;
+            return true;
+        }
+
+        var parts = new List<(string Text, int Offset)>();
+        for (var i = 0; i < text.Length;)
+        {
+            if (char.IsWhiteSpace(text[i]))
+            {
+                i++;
+                continue;
+            }
+
+            var start = i;
+            while (i < text.Length && !char.IsWhiteSpace(text[i]))
+            {
+                i++;
+            }
+
+            parts.Add((text[start..i], start));
+        }
+
+        if (parts.Count != 5)
+        {
+            error = new(parts.Count == 0
+                ? $"expected {Expectation}, found an empty value"
+                : string.Create(CultureInfo.InvariantCulture, $"'{expression}' has {parts.Count} field{(parts.Count == 1 ? "" : "s")}; expected 5 (minute hour day-of-month month day-of-week)"),
+                parts.Count > 5 ? parts[5].Offset : leading);
+            return false;
+        }
+
+        var fields = new ulong[5];
+        for (var f = 0; f < 5; f++)
+        {
+            if (!TryParseField(f, parts[f].Text, parts[f].Offset, out fields[f], out error))
+            {
+                return false;
+            }
+        }
+
+        value = new CronExpression(text, fields, !parts[2].Text.StartsWith('*'), !parts[4].Text.StartsWith('*'));
+        error = default;
+        return true;
+    }
+
+    private ulong[] Fields() => [_minutes, _hours, _daysOfMonth, _months, _daysOfWeek];
+
+    private static bool TryParseField(int field, string text, int offset, out ulong bits, out ValueError error)
+    {
+        bits = 0;
+        var (min, max) = Bounds[field];
+        var position = 0;
+        foreach (var item in text.Split(','))
+        {
+            var itemOffset = offset + position;
+            position += item.Length + 1;
+            if (item.Length == 0)
+            {
+                error = new($"empty entry in the {FieldNames[field]} field '{text}'", itemOffset);
+                return false;
+            }
+
+            var slash = item.IndexOf('/', StringComparison.Ordinal);
+            var range = slash >= 0 ? item[..slash] : item;
+            var step = 1;
+            if (slash >= 0 && (!int.TryParse(item[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out step) || step < 1 || step > max))
+            {
+                error = new($"step '{item[(slash + 1)..]}' in the {FieldNames[field]} field is not a number from 1 to {max}", itemOffset + slash + 1);
+                return false;
+            }
+
+            int from, to;
+            if (range == "*")
+            {
+                (from, to) = (min, field == 4 ? 6 : max);
+            }
+            else
+            {
+                var dash = range.IndexOf('-', 1 < range.Length ? 1 : 0);
+                var first = dash > 0 ? range[..dash] : range;
+                if (!TryParseValue(field, first, out from))
+                {
+                    error = new(ValueMessage(field, first), itemOffset);
+                    return false;
+                }
+
+                if (dash > 0)
+                {
+                    var last = range[(dash + 1)..];
+                    if (!TryParseValue(field, last, out to))
+                    {
+                        error = new(ValueMessage(field, last), itemOffset + dash + 1);
+                        return false;
+                    }
+
+                    if (to < from)
+                    {
+                        error = new($"range '{range}' in the {FieldNames[field]} field runs backwards; write the smaller value first", itemOffset);
+                        return false;
+                    }
+                }
+                else
+                {
+                    to = slash >= 0 ? (field == 4 ? 6 : max) : from;
+                }
+            }
+
+            for (var v = from; v <= to; v += step)
+            {
+                bits |= 1UL << v;
+            }
+        }
+
+        error = default;
+        return true;
+    }
+
+    private static bool TryParseValue(int field, string text, out int value)
+    {
+        var (min, max) = Bounds[field];
+        var names = field switch { 3 => MonthNames, 4 => DayNames, _ => null };
+        if (names is not null)
+        {
+            var index = Array.FindIndex(names, n => n.Equals(text, StringComparison.OrdinalIgnoreCase));
+            if (index >= 0)
+            {
+                value = field == 3 ? index + 1 : index;
+                return true;
+            }
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+    }
+
+    private static string ValueMessage(int field, string text)
+    {
+        var (min, max) = Bounds[field];
+        var names = field switch { 3 => " or jan-dec", 4 => " or sun-sat", _ => "" };
+        return string.Create(CultureInfo.InvariantCulture, $"'{text}' is not a valid {FieldNames[field]}; expected {min}-{max}{names}");
+    }
+
+    /// <summary>True when the expression fires at the given minute (seconds are ignored).</summary>
+    public bool Matches(DateTime time) =>
+        (_minutes & (1UL << time.Minute)) != 0
+        && (_hours & (1U << time.Hour)) != 0
+        && (_months & (1 << time.Month)) != 0
+        && DayMatches(time);
+
+    private bool DayMatches(DateTime time)
+    {
+        var dom = (_daysOfMonth & (1U << time.Day)) != 0;
+        var dow = (_daysOfWeek & (1 << (int)time.DayOfWeek)) != 0;
+        return _dayOfMonthRestricted && _dayOfWeekRestricted ? dom || dow : dom && dow;
+    }
+
+    /// <summary>
+    /// The first time strictly after <paramref name="after"/> at which the expression fires, in the given time zone
+    /// (UTC when null), or null when it never fires within five years (for example <c>0 0 30 2 *</c>).
+    /// </summary>
+    public DateTimeOffset? GetNextOccurrence(DateTimeOffset after, TimeZoneInfo? zone = null)
+    {
+        zone ??= TimeZoneInfo.Utc;
+        var local = TimeZoneInfo.ConvertTime(after, zone).DateTime;
+        var t = new DateTime(local.Year, local.Month, local.Day, local.Hour, local.Minute, 0, DateTimeKind.Unspecified).AddMinutes(1);
+        var limit = t.AddYears(5);
+        while (t < limit)
+        {
+            if ((_months & (1 << t.Month)) == 0)
+            {
+                t = new DateTime(t.Year, t.Month, 1, 0, 0, 0, DateTimeKind.Unspecified).AddMonths(1);
+                continue;
+            }
+
+            if (!DayMatches(t))
+            {
+                t = t.Date.AddDays(1);
+                continue;
+            }
+
+            if ((_hours & (1U << t.Hour)) == 0)
+            {
+                t = t.Date.AddHours(t.Hour + 1);
+                continue;
+            }
+
+            if ((_minutes & (1UL << t.Minute)) == 0)
+            {
+                t = t.AddMinutes(1);
+                continue;
+            }
+
+            if (zone.IsInvalidTime(t))
+            {
+                t = t.AddMinutes(1); // skipped by a daylight-saving jump
+                continue;
+            }
+
+            var offset = zone.IsAmbiguousTime(t) ? zone.GetAmbiguousTimeOffsets(t).Max() : zone.GetUtcOffset(t);
+            var occurrence = new DateTimeOffset(t, offset);
+            if (occurrence > after)
+            {
+                return occurrence;
+            }
+
+            t = t.AddMinutes(1);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The longest wait between two firings over a year from <paramref name="from"/> (UTC), used to check a
+    /// schedule against a recovery point objective; null when the expression never fires.
+    /// </summary>
+    public TimeSpan? LongestGap(DateTimeOffset from)
+    {
+        var end = from.AddDays(366);
+        var previous = GetNextOccurrence(from);
+        if (previous is null)
+        {
+            return null;
+        }
+
+        var longest = TimeSpan.Zero;
+        for (var i = 0; i < 20_000 && previous < end; i++)
+        {
+            var next = GetNextOccurrence(previous.Value);
+            if (next is null)
+            {
+                break;
+            }
+
+            longest = next.Value - previous.Value > longest ? next.Value - previous.Value : longest;
+            previous = next;
+        }
+
+        return longest;
+    }
+
+    public override string ToString() => Text;
+}

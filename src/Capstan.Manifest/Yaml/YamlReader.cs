@@ -1,0 +1,39 @@
+using Capstan.Manifest.Diagnostics;
+
+namespace Capstan.Manifest.Yaml;
+
+/// <summary>Reads bytes into a located YAML node tree, reporting every problem it can find into a <see cref="DiagnosticBag"/>.</summary>
+public static class YamlReader
+{
+    /// <summary>Decodes and parses <paramref name="bytes"/>.</summary>
+    /// <param name="bytes">The file's content.</param>
+    /// <param name="bag">Receives every problem found.</param>
+    /// <param name="source">The decoded text, or null when the bytes are not acceptable text.</param>
+    /// <returns>The root node, or null for an empty document or one that cannot be parsed.</returns>
+    public static YamlNode? Read(ReadOnlySpan<byte> bytes, DiagnosticBag bag, out SourceText? source)
+    {
+        var text = TextChecks.Decode(bytes, bag);
+        if (text is null)
+        {
+            source = null;
+            return null;
+        }
+
+        source = new SourceText(text);
+        return Read(source, bag);
+    }
+
+    public static YamlNode? Read(SourceText source, DiagnosticBag bag)
+    {
+        var errorsBefore = bag.HasErrors;
+        TextChecks.CheckControlCharacters(source, bag);
+        if (bag.HasErrors && !errorsBefore)
+        {
+            return null; // the parser would trip over the same characters with a less helpful message
+        }
+
+        var tabLines = TextChecks.CheckTabs(source, bag);
+        var root = YamlComposer.Compose(source, bag, tabLines);
+        return tabLines.Count > 0 ? null : root;
+    }
+}
