@@ -1,1 +1,4 @@
-return 0;
+using Capstan.Cli;
+using Capstan.Cli.Output;
+
+return await CapstanCli.RunAsync(args, CliConsole.ForProcess(), handleSignals: true, CancellationToken.None).ConfigureAwait(false);

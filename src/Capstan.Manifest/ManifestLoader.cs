@@ -78,7 +78,9 @@ public static class ManifestLoader
         var bag = new DiagnosticBag(displayPath);
         var map = new SourceMap(displayPath);
         var root = YamlReader.Read(bytes, bag, out var source);
-        var manifest = source is null || bag.HasErrors ? null : Bind(root, bag, map, baseDirectory);
+        // Bind whatever could be read, even after recoverable errors, so that every error is reported at once;
+        // a missing tree after errors means the file could not be read at all.
+        var manifest = source is null || (root is null && bag.HasErrors) ? null : Bind(root, bag, map, baseDirectory);
         return new ManifestLoadResult
         {
             Manifest = bag.HasErrors ? null : manifest,

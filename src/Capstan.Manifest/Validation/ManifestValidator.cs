@@ -52,7 +52,9 @@ internal sealed class ManifestValidator
                 {
                     var others = names.Where(n => n != job.Name).ToList();
                     _bag.Error(_map.Item(needsPath, i), ErrorCodes.UnknownJob,
-                        Unknown($"job '{job.Name}' needs unknown job '{need}'", need, others, "jobs"));
+                        others.Count == 0
+                            ? $"job '{job.Name}' needs unknown job '{need}'; no other jobs are declared"
+                            : Unknown($"job '{job.Name}' needs unknown job '{need}'", need, others, "jobs"));
                 }
             }
 
@@ -131,7 +133,9 @@ internal sealed class ManifestValidator
                 {
                     var others = names.Where(n => n != environment.Name).ToList();
                     _bag.Error(_map.Item(path + "/requires", i), ErrorCodes.UnknownEnvironment,
-                        Unknown($"environment '{environment.Name}' requires unknown environment '{required}'", required, others, "environments"));
+                        others.Count == 0
+                            ? $"environment '{environment.Name}' requires unknown environment '{required}'; no other environments are declared"
+                            : Unknown($"environment '{environment.Name}' requires unknown environment '{required}'", required, others, "environments"));
                 }
             }
 

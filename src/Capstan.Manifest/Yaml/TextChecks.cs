@@ -123,6 +123,29 @@ internal static class TextChecks
         return lines;
     }
 
+    /// <summary>The text with the leading tabs of <paramref name="lines"/> replaced by single spaces.</summary>
+    public static SourceText WithoutIndentationTabs(SourceText source, HashSet<int> lines)
+    {
+        var builder = new System.Text.StringBuilder(source.Text.Length);
+        for (var line = 1; line <= source.LineCount; line++)
+        {
+            var text = source.Line(line);
+            if (lines.Contains(line))
+            {
+                var indent = text.Length - text.TrimStart(' ', '\t').Length;
+                text = new string(' ', indent) + text[indent..];
+            }
+
+            builder.Append(text);
+            if (line < source.LineCount)
+            {
+                builder.Append('\n');
+            }
+        }
+
+        return new SourceText(builder.ToString());
+    }
+
     private static int CountLeading(string text, char c)
     {
         var n = 0;

@@ -9,7 +9,11 @@ public static class YamlReader
     /// <param name="bytes">The file's content.</param>
     /// <param name="bag">Receives every problem found.</param>
     /// <param name="source">The decoded text, or null when the bytes are not acceptable text.</param>
-    /// <returns>The root node, or null for an empty document or one that cannot be parsed.</returns>
+    /// <returns>
+    /// The root node, or null for an empty document or one that cannot be parsed. A tree may come with errors
+    /// already reported (duplicate keys, tabs, unknown aliases): it is the best reading of the file, for finding
+    /// its other errors, not a valid document.
+    /// </returns>
     public static YamlNode? Read(ReadOnlySpan<byte> bytes, DiagnosticBag bag, out SourceText? source)
     {
         var text = TextChecks.Decode(bytes, bag);
@@ -33,7 +37,13 @@ public static class YamlReader
         }
 
         var tabLines = TextChecks.CheckTabs(source, bag);
-        var root = YamlComposer.Compose(source, bag, tabLines);
-        return tabLines.Count > 0 ? null : root;
+        if (tabLines.Count == 0)
+        {
+            return YamlComposer.Compose(source, bag, tabLines);
+        }
+
+        // Each reported tab becomes one space, which keeps every column where it was, and reading goes on so that
+        // the file's other errors are reported too.
+        return YamlComposer.Compose(TextChecks.WithoutIndentationTabs(source, tabLines), bag, tabLines);
     }
 }

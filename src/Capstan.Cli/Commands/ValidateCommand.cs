@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Text.Json;
+using Capstan.Cli.Output;
+using Capstan.Manifest;
+using Capstan.Manifest.Model;
+
+namespace Capstan.Cli.Commands;
+
+/// <summary><c>capstan validate [PATH] [--json]</c>: every problem of a capstan.yaml at once, located and coded.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var path = new Argument<string>("PATH")
+        {
+            Description = "capstan.yaml, or a folder holding one",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => ".",
+        };
+        var json = new Option<bool>("--json") { Description = "Print the diagnostics as a JSON list of {file, line, column, code, severity, message}" };
+        var command = new Command("validate", "Check capstan.yaml and report every problem, each with its line, column and code") { path, json };
+        command.SetAction(parse => Run(console, parse.GetValue(path) ?? ".", parse.GetValue(json)));
+        return command;
+    }
+
+    internal static int Run(CliConsole console, string path, bool json)
+    {
+        var full = console.FullPath(path);
+        var file = Directory.Exists(full) ? Path.Combine(full, ManifestLoader.FileName) : full;
+        var result = ManifestLoader.Load(file, console.DisplayPath(file));
+        if (json)
+        {
+            WriteJson(console.Output, result);
+        }
+        else
+        {
+            DiagnosticPrinter.Print(console, result);
+            WriteSummary(console, result);
+        }
+
+        return result.IsValid ? ExitCodes.Success : ExitCodes.InvalidInput;
+    }
+
+    private static void WriteSummary(CliConsole console, ManifestLoadResult result)
+    {
+        var errors = result.Errors.Count();
+        var warnings = result.Warnings.Count();
+        var file = result.Map.File;
+        if (result.Manifest is { } manifest)
+        {
+            var warningText = warnings > 0 ? $" ({Count(warnings, "warning")})" : "";
+            console.Output.WriteLine($"{file} is valid{warningText}: app '{manifest.App}', {Describe(manifest)}");
+            return;
+        }
+
+        var summary = $"{file}: {Count(errors, "error")}" + (warnings > 0 ? $", {Count(warnings, "warning")}" : "");
+        console.Error.WriteLine(summary);
+    }
+
+    private static string Describe(CapstanManifest m) => string.Join(", ",
+        Count(m.Services.Count, "service"),
+        Count(m.Pipeline.Jobs.Count, "job"),
+        Count(m.Environments.Count, "environment"),
+        Count(m.Alerts.Count, "alert"),
+        Count(m.Backups.Count, "backup"),
+        Count(m.Secrets.Count, "secret"));
+
+    private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
+
+    private static void WriteJson(TextWriter output, ManifestLoadResult result)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartArray();
+            foreach (var d in result.Diagnostics)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("file", d.File);
+                writer.WriteNumber("line", d.Line);
+                writer.WriteNumber("column", d.Column);
+                writer.WriteString("code", d.Code);
+                writer.WriteString("severity", d.IsError ? "error" : "warning");
+                writer.WriteString("message", d.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+}

@@ -1,0 +1,68 @@
+using Spectre.Console;
+
+namespace Capstan.Cli.Output;
+
+/// <summary>
+/// Where a command writes: results to standard output, errors and progress to standard error. Colors only when the
+/// stream is a terminal and NO_COLOR is not set. Tests give their own writers.
+/// </summary>
+public sealed class CliConsole
+{
+    private IAnsiConsole? _error;
+
+    public CliConsole(TextWriter output, TextWriter error, bool colors, string workingDirectory)
+    {
+        Output = output;
+        Error = error;
+        Colors = colors;
+        WorkingDirectory = workingDirectory;
+    }
+
+    public TextWriter Output { get; }
+
+    public TextWriter Error { get; }
+
+    public bool Colors { get; }
+
+    /// <summary>The folder relative paths on the command line are resolved against.</summary>
+    public string WorkingDirectory { get; }
+
+    /// <summary>Standard error as a Spectre console, created on first use (it costs start-up time).</summary>
+    public IAnsiConsole ErrorConsole => _error ??= AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = Colors ? AnsiSupport.Yes : AnsiSupport.No,
+        ColorSystem = Colors ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
+        Out = new AnsiConsoleOutput(Error),
+        Interactive = InteractionSupport.No,
+    });
+
+    public static CliConsole ForProcess()
+    {
+        var colors = !Console.IsErrorRedirected
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
+            && Environment.GetEnvironmentVariable("TERM") is not "dumb";
+        return new CliConsole(Console.Out, Console.Error, colors, Environment.CurrentDirectory);
+    }
+
+    /// <summary>Resolves a path from the command line.</summary>
+    public string FullPath(string path) => Path.GetFullPath(path, WorkingDirectory);
+
+    /// <summary>A path as the user should read it: relative to the working folder when inside it.</summary>
+    public string DisplayPath(string fullPath)
+    {
+        var relative = Path.GetRelativePath(WorkingDirectory, fullPath);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? fullPath : relative;
+    }
+
+    public void WriteError(string message)
+    {
+        if (Colors)
+        {
+            ErrorConsole.MarkupLine($"[red bold]error:[/] {Markup.Escape(message)}");
+        }
+        else
+        {
+            Error.WriteLine($"error: {message}");
+        }
+    }
+}
