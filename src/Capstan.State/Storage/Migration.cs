@@ -1,0 +1,136 @@
+namespace Capstan.State;
+
+/// <summary>
+/// One step of the schema. <see cref="Sql"/> is written once for both engines; <c>{blob}</c> and <c>{double}</c>
+/// stand for the types the engines spell differently (see <see cref="StateDatabase.Dialect"/>). Integers are BIGINT
+/// and times BIGINT Unix milliseconds in both; text is TEXT; JSON is TEXT.
+/// </summary>
+internal sealed record Migration(int Version, string Name, string Sql);
+
+/// <summary>The migrations this build knows, in order. Never edit one that has shipped: add the next.</summary>
+internal static class Migrations
+{
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "initial schema", """
+            CREATE TABLE capstan_runs (
+                id TEXT PRIMARY KEY,
+                app TEXT NOT NULL,
+                status TEXT NOT NULL,
+                triggered_by TEXT NOT NULL,
+                commit_sha TEXT NULL,
+                started_at BIGINT NOT NULL,
+                finished_at BIGINT NULL
+            );
+            CREATE INDEX capstan_runs_by_app ON capstan_runs (app, started_at);
+
+            CREATE TABLE capstan_job_runs (
+                run_id TEXT NOT NULL REFERENCES capstan_runs (id) ON DELETE CASCADE,
+                job TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempt BIGINT NOT NULL,
+                started_at BIGINT NULL,
+                finished_at BIGINT NULL,
+                exit_code BIGINT NULL,
+                inputs_hash TEXT NULL,
+                detail TEXT NULL,
+                PRIMARY KEY (run_id, job)
+            );
+            CREATE INDEX capstan_job_runs_by_inputs ON capstan_job_runs (job, inputs_hash);
+
+            CREATE TABLE capstan_artifacts (
+                digest TEXT PRIMARY KEY,
+                app TEXT NOT NULL,
+                job TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                size_bytes BIGINT NOT NULL,
+                location TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            CREATE INDEX capstan_artifacts_by_app ON capstan_artifacts (app, created_at);
+
+            CREATE TABLE capstan_releases (
+                id TEXT PRIMARY KEY,
+                app TEXT NOT NULL,
+                service TEXT NOT NULL,
+                artifact_digest TEXT NOT NULL,
+                config_hash TEXT NOT NULL,
+                secret_versions TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL
+            );
+            CREATE INDEX capstan_releases_by_service ON capstan_releases (app, service, created_at);
+
+            CREATE TABLE capstan_deployments (
+                id TEXT PRIMARY KEY,
+                app TEXT NOT NULL,
+                environment TEXT NOT NULL,
+                release_id TEXT NOT NULL REFERENCES capstan_releases (id),
+                strategy TEXT NOT NULL,
+                status TEXT NOT NULL,
+                step TEXT NOT NULL,
+                state TEXT NOT NULL,
+                revision BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                finished_at BIGINT NULL,
+                reason TEXT NULL
+            );
+            CREATE INDEX capstan_deployments_by_environment ON capstan_deployments (app, environment, created_at);
+            CREATE INDEX capstan_deployments_unfinished ON capstan_deployments (created_at) WHERE finished_at IS NULL;
+
+            CREATE TABLE capstan_secret_names (
+                app TEXT NOT NULL,
+                environment TEXT NOT NULL,
+                name TEXT NOT NULL,
+                last_version BIGINT NOT NULL,
+                PRIMARY KEY (app, environment, name)
+            );
+
+            CREATE TABLE capstan_secret_versions (
+                app TEXT NOT NULL,
+                environment TEXT NOT NULL,
+                name TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                ciphertext {blob} NOT NULL,
+                key_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                deleted_at BIGINT NULL,
+                PRIMARY KEY (app, environment, name, version),
+                FOREIGN KEY (app, environment, name) REFERENCES capstan_secret_names (app, environment, name)
+            );
+
+            CREATE TABLE capstan_audit (
+                sequence BIGINT PRIMARY KEY,
+                occurred_at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                app TEXT NOT NULL,
+                environment TEXT NULL,
+                subject TEXT NOT NULL,
+                version BIGINT NULL,
+                detail TEXT NULL,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE INDEX capstan_audit_by_subject ON capstan_audit (subject, sequence);
+            CREATE INDEX capstan_audit_by_time ON capstan_audit (occurred_at);
+
+            CREATE TABLE capstan_alerts (
+                app TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                status TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                active_since BIGINT NULL,
+                resolved_at BIGINT NULL,
+                last_evaluated_at BIGINT NOT NULL,
+                value {double} NULL,
+                labels TEXT NOT NULL,
+                PRIMARY KEY (app, rule, fingerprint)
+            );
+            """),
+    ];
+}
