@@ -14,10 +14,12 @@ public static class CapstanCli
     /// Runs one command line. <paramref name="handleSignals"/> makes Ctrl+C and SIGTERM cancel the command
     /// (the real process); tests cancel through <paramref name="cancellationToken"/> instead.
     /// </summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, bool handleSignals, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, bool handleSignals, CancellationToken cancellationToken) =>
+        RunAsync(args, console, handleSignals, CreateRoot(console), cancellationToken);
+
+    internal static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, bool handleSignals, RootCommand root, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(console);
-        var root = CreateRoot(console);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -66,6 +68,8 @@ public static class CapstanCli
             SchemaCommand.Create(console),
             InitCommand.Create(console),
         };
+
+        root.HelpName = "capstan"; // not the name of the host process (tests run in a test host)
 
         // `capstan` alone shows the help, as a usage error.
         root.SetAction(parse =>

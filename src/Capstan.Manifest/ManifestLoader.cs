@@ -57,7 +57,7 @@ public static class ManifestLoader
         byte[]? bytes = null;
         try
         {
-            bytes = ReadLimited(full, bag);
+            bytes = ReadLimited(full, display, bag);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -97,7 +97,7 @@ public static class ManifestLoader
 
     private static CapstanManifest? Bind(YamlNode? root, DiagnosticBag bag, SourceMap map, string? baseDirectory)
     {
-        if (root is null)
+        if (root is null or YamlScalar { IsNull: true })
         {
             bag.Error(SourcePosition.Start, ErrorCodes.MissingValue,
                 "the file is empty; it starts with 'version: 1' and 'app: NAME' (capstan init writes a starter file)");
@@ -138,18 +138,19 @@ public static class ManifestLoader
         return true;
     }
 
-    private static byte[]? ReadLimited(string path, DiagnosticBag bag)
+    private static byte[]? ReadLimited(string path, string display, DiagnosticBag bag)
     {
         if (!File.Exists(path))
         {
             var folder = Path.GetDirectoryName(path) ?? ".";
+            var displayFolder = Path.GetDirectoryName(display) is { Length: > 0 } d ? d : ".";
             var yml = Path.Combine(folder, "capstan.yml");
             bag.Error(SourcePosition.Start, ErrorCodes.FileNotReadable,
                 Path.GetFileName(path) == FileName && File.Exists(yml)
-                    ? $"found capstan.yml in {DisplayPath(folder)}; Capstan reads capstan.yaml: rename it"
+                    ? $"found capstan.yml in {displayFolder}; Capstan reads capstan.yaml: rename it"
                     : Directory.Exists(folder)
-                        ? $"no {Path.GetFileName(path)} in {DisplayPath(folder)}; run 'capstan init' there to write one"
-                        : $"{DisplayPath(path)} does not exist");
+                        ? $"no {Path.GetFileName(path)} in {displayFolder}; run 'capstan init' there to write one"
+                        : $"{display} does not exist");
             return null;
         }
 
@@ -157,7 +158,7 @@ public static class ManifestLoader
         if (stream.Length > MaxBytes)
         {
             bag.Error(SourcePosition.Start, ErrorCodes.FileTooLarge, string.Create(CultureInfo.InvariantCulture,
-                $"the file is {stream.Length / 1024.0 / 1024.0:0.0} MiB; capstan.yaml may be at most 1 MiB"));
+                $"the file is {stream.Length:N0} bytes; capstan.yaml may be at most 1 MiB ({MaxBytes:N0} bytes)"));
             return null;
         }
 

@@ -11,12 +11,13 @@ internal static class SchemaCommand
     {
         var output = new Option<string?>("--output", "-o") { Description = "Write the schema to this file instead of standard output" };
         var command = new Command("schema", "Print the JSON Schema of capstan.yaml, for editor completion and checks") { output };
-        command.SetAction(parse => Run(console, parse.GetValue(output)));
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(console, parse.GetValue(output), cancellationToken)));
         return command;
     }
 
-    internal static int Run(CliConsole console, string? output)
+    internal static int Run(CliConsole console, string? output, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var schema = CapstanSchema.ToJson();
         if (output is null)
         {

@@ -11,20 +11,16 @@ internal static class ValidateCommand
 {
     public static Command Create(CliConsole console)
     {
-        var path = new Argument<string>("PATH")
-        {
-            Description = "capstan.yaml, or a folder holding one",
-            Arity = ArgumentArity.ZeroOrOne,
-            DefaultValueFactory = _ => ".",
-        };
+        var path = CommandLine.PathArgument("PATH", "capstan.yaml, or a folder holding one");
         var json = new Option<bool>("--json") { Description = "Print the diagnostics as a JSON list of {file, line, column, code, severity, message}" };
         var command = new Command("validate", "Check capstan.yaml and report every problem, each with its line, column and code") { path, json };
-        command.SetAction(parse => Run(console, parse.GetValue(path) ?? ".", parse.GetValue(json)));
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(console, parse.GetValue(path) ?? ".", parse.GetValue(json), cancellationToken)));
         return command;
     }
 
-    internal static int Run(CliConsole console, string path, bool json)
+    internal static int Run(CliConsole console, string path, bool json, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var full = console.FullPath(path);
         var file = Directory.Exists(full) ? Path.Combine(full, ManifestLoader.FileName) : full;
         var result = ManifestLoader.Load(file, console.DisplayPath(file));

@@ -13,27 +13,23 @@ internal static class InitCommand
 
     public static Command Create(CliConsole console)
     {
-        var folder = new Argument<string>("DIR")
-        {
-            Description = "The project folder",
-            Arity = ArgumentArity.ZeroOrOne,
-            DefaultValueFactory = _ => ".",
-        };
+        var folder = CommandLine.PathArgument("DIR", "The project folder");
         var app = new Option<string?>("--app") { Description = "Application name (default: from the folder name)" };
         var stack = new Option<string?>("--stack") { Description = "Use this stack when several are found: dotnet, node, python, go or static" };
         stack.AcceptOnlyFromAmong([.. StackNames.Select(s => s.Name)]);
         var json = new Option<bool>("--json") { Description = "Print what was written as JSON" };
         var command = new Command("init", "Detect the project (.NET, Node.js, Python, Go, static site) and write a starter capstan.yaml") { folder, app, stack, json };
-        command.SetAction(parse => Run(
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
             console,
             parse.GetValue(folder) ?? ".",
             parse.GetValue(app),
             parse.GetValue(stack) is { } s ? StackNames.First(n => n.Name == s).Stack : null,
-            parse.GetValue(json)));
+            parse.GetValue(json),
+            cancellationToken)));
         return command;
     }
 
-    internal static int Run(CliConsole console, string folder, string? app, Stack? stack, bool json)
+    internal static int Run(CliConsole console, string folder, string? app, Stack? stack, bool json, CancellationToken cancellationToken)
     {
         var full = console.FullPath(folder);
         if (!Directory.Exists(full))
@@ -65,6 +61,7 @@ internal static class InitCommand
             throw new InvalidOperationException("the starter capstan.yaml does not validate:\n" + string.Join('\n', check.Errors));
         }
 
+        cancellationToken.ThrowIfCancellationRequested(); // nothing is written after Ctrl+C
         AtomicFile.Write(target, text, overwrite: false);
         var display = console.DisplayPath(target);
         if (json)

@@ -223,6 +223,11 @@ public static class AlertConditionParser
                 p.Advance();
                 p.SkipSpaces();
             }
+            else if (p.Peek != '}')
+            {
+                error = new(p.AtEnd ? "'{' is never closed by '}'" : $"expected ',' or '}}' after the value of label '{label}'", p.AtEnd ? open : p.Position);
+                return false;
+            }
         }
 
         p.Advance();

@@ -11,6 +11,8 @@ internal sealed class ListShape<T>(Shape<T> item, bool acceptSingle = false, int
 {
     public override string Expectation => $"a list of {Plural(item.Expectation)}";
 
+    internal override bool BindsEmptyValue => true;
+
     internal override bool TryBind(YamlNode node, BindContext context, string path, out IReadOnlyList<T> value)
     {
         context.Map.RecordValue(path, node.Start);
@@ -113,6 +115,8 @@ internal sealed record NameRule(string Description, Regex Pattern, string JsonPa
 internal sealed class MapShape<T>(NameRule keys, Shape<T> values, string what) : Shape<IReadOnlyDictionary<string, T>>
 {
     public override string Expectation => $"a mapping of {what}";
+
+    internal override bool BindsEmptyValue => true;
 
     internal override bool TryBind(YamlNode node, BindContext context, string path, out IReadOnlyDictionary<string, T> value)
     {

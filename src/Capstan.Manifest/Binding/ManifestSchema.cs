@@ -42,10 +42,10 @@ internal static partial class ManifestSchema
         HostRegex(), "^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$");
 
     private static readonly PatternShape UrlPath = new(
-        "a URL path starting with '/'", UrlPathRegex(), "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", ErrorCodes.InvalidChoice);
+        "a URL path starting with '/'", UrlPathRegex(), "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", ErrorCodes.InvalidFormat);
 
     private static readonly PatternShape Email = new(
-        "an email address", EmailRegex(), "^[^@\\s]+@[^@\\s]+$", ErrorCodes.InvalidChoice);
+        "an email address", EmailRegex(), "^[^@\\s]+@[^@\\s]+$", ErrorCodes.InvalidFormat);
 
     private static readonly TextShape Text = new();
     private static readonly TemplateShape Value = new(TemplateKind.Value, allowEmpty: true);
@@ -53,6 +53,7 @@ internal static partial class ManifestSchema
     private static readonly TemplateShape Script = new(TemplateKind.Script);
     private static readonly ProjectPathShape ProjectPath = new();
     private static readonly ProjectPathShape AnyPath = new(allowOutside: true);
+    private static readonly ProjectPathShape DataPath = new(allowAbsolute: true, relativeTo: "the service's data folder");
     private static readonly BooleanShape Boolean = new();
     private static readonly DurationShape AnyDuration = new();
     private static readonly DurationShape PositiveDuration = new(min: new Duration(TimeSpan.FromMilliseconds(1)));
@@ -92,13 +93,13 @@ internal static partial class ManifestSchema
     private static readonly ObjectShape<ScalePolicy> Scale = new("scale", "How many instances run, and when to add or remove some.", f =>
     {
         var min = f.Optional("min", new IntegerShape(0, 1000), "Fewest instances.", 1);
-        var max = f.OptionalValue("max", new IntegerShape(1, 1000), "Most instances (default: min).");
+        var max = f.OptionalValue("max", new IntegerShape(0, 1000), "Most instances (default: min).");
         return new ScalePolicy
         {
             Min = min,
-            Max = max ?? Math.Max(min, 1),
-            Cpu = f.OptionalValue("cpu", new PercentageShape(allowZero: false), "Average CPU use above which instances are added (seed default 70%)."),
-            Memory = f.OptionalValue("memory", new PercentageShape(allowZero: false), "Average memory use above which instances are added (seed default 80%)."),
+            Max = max ?? min,
+            Cpu = f.OptionalValue("cpu", new PercentageShape(allowZero: false), "Average CPU use above which instances are added (the seeds use 70%)."),
+            Memory = f.OptionalValue("memory", new PercentageShape(allowZero: false), "Average memory use above which instances are added (the seeds use 80%)."),
         };
     });
 
@@ -115,7 +116,7 @@ internal static partial class ManifestSchema
             Health = f.Optional("health", Health, "HTTP health probes.", DefaultHealth),
             Route = f.OptionalOrNull("route", RouteShape, "Where the edge proxy routes requests from; without it the service gets no traffic from the edge."),
             Resources = f.OptionalOrNull("resources", ResourcesShape, "CPU and memory limits of one instance."),
-            Scale = scale ?? new ScalePolicy { Min = replicas ?? 1, Max = Math.Max(replicas ?? 1, 1) },
+            Scale = scale ?? new ScalePolicy { Min = replicas ?? 1, Max = replicas ?? 1 },
             Env = f.Optional("env", EnvMap, "Environment variables of every instance; values may use ${secret:NAME} and ${VAR}.", Empty<Template>()),
             GracePeriod = f.Optional("grace_period", AnyDuration, "Time between SIGTERM and SIGKILL when an instance stops.", Duration.FromSeconds(30)),
             DrainTimeout = f.Optional("drain_timeout", AnyDuration, "How long in-flight requests may take once traffic moves away from an instance.", Duration.FromSeconds(30)),
@@ -184,10 +185,19 @@ internal static partial class ManifestSchema
 
     private static readonly ObjectShape<RecreateStrategy> RecreateOptions = new("recreate_options", "Recreate takes no settings.", _ => new RecreateStrategy());
 
-    private static readonly ObjectShape<RollingStrategy> RollingOptions = new("rolling_options", "Rolling update settings.", f => new RollingStrategy
+    private static readonly ObjectShape<RollingStrategy> RollingOptions = new("rolling_options", "Rolling update settings.", f =>
     {
-        MaxSurge = f.Optional("max_surge", new IntegerShape(0, 100), "Instances allowed above the desired count during the rollout.", 1),
-        MaxUnavailable = f.Optional("max_unavailable", new IntegerShape(0, 100), "Instances allowed below the desired count during the rollout.", 0),
+        var rolling = new RollingStrategy
+        {
+            MaxSurge = f.Optional("max_surge", new IntegerShape(0, 100), "Instances allowed above the desired count during the rollout.", 1),
+            MaxUnavailable = f.Optional("max_unavailable", new IntegerShape(0, 100), "Instances allowed below the desired count during the rollout.", 0),
+        };
+        if (rolling is { MaxSurge: 0, MaxUnavailable: 0 })
+        {
+            f.Error("max_surge", ErrorCodes.OutOfRange, $"{SourceMap.Display(f.Path)} has max_surge 0 and max_unavailable 0, so the rollout can never replace an instance; allow one of them");
+        }
+
+        return rolling;
     });
 
     private static readonly ObjectShape<BlueGreenStrategy> BlueGreenOptions = new("blue_green_options", "Blue-green settings.", f => new BlueGreenStrategy
@@ -303,12 +313,21 @@ internal static partial class ManifestSchema
 
     // ---- backups and secrets --------------------------------------------------------------------
 
-    private static readonly ObjectShape<BackupRetention> Retention = new("keep", "How many backups to keep per period.", f => new BackupRetention
+    private static readonly ObjectShape<BackupRetention> Retention = new("keep", "How many backups to keep per period; periods not written keep none.", f =>
     {
-        Hourly = f.Optional("hourly", new IntegerShape(0, 10_000), "Hourly backups kept.", 0),
-        Daily = f.Optional("daily", new IntegerShape(0, 10_000), "Daily backups kept.", 0),
-        Weekly = f.Optional("weekly", new IntegerShape(0, 10_000), "Weekly backups kept.", 0),
-        Monthly = f.Optional("monthly", new IntegerShape(0, 10_000), "Monthly backups kept.", 0),
+        var keep = new BackupRetention
+        {
+            Hourly = f.Optional("hourly", new IntegerShape(0, 10_000), "Hourly backups kept.", 0),
+            Daily = f.Optional("daily", new IntegerShape(0, 10_000), "Daily backups kept.", 0),
+            Weekly = f.Optional("weekly", new IntegerShape(0, 10_000), "Weekly backups kept.", 0),
+            Monthly = f.Optional("monthly", new IntegerShape(0, 10_000), "Monthly backups kept.", 0),
+        };
+        if (!f.IsDescribing && keep is { Hourly: 0, Daily: 0, Weekly: 0, Monthly: 0 })
+        {
+            f.Error("", ErrorCodes.OutOfRange, $"{SourceMap.Display(f.Path)} keeps no backup at all; keep at least one period (the seeds keep daily: 30)");
+        }
+
+        return keep;
     });
 
     private static readonly ChoiceShape<VerifyFrequency> Verify = new(
@@ -320,14 +339,16 @@ internal static partial class ManifestSchema
 
     private static readonly ObjectShape<BackupPolicy> Backup = new ObjectShape<BackupPolicy>("backup", "What is backed up, when, for how long, and how restores are proven.", f =>
     {
-        var sqlite = f.OptionalOrNull("sqlite", new TemplateShape(TemplateKind.Value), "SQLite database file, relative to the service's data folder.");
+        var sqlite = f.OptionalOrNull("sqlite", DataPath, "SQLite database file: relative to the service's data folder, or absolute.");
         var postgres = f.OptionalOrNull("postgres", RequiredValue, "PostgreSQL connection URL; use ${secret:NAME}.");
-        var directory = f.OptionalOrNull("directory", new TemplateShape(TemplateKind.Value), "Folder to archive.");
+        var directory = f.OptionalOrNull("directory", DataPath, "Folder to archive: relative to the service's data folder, or absolute.");
         return new BackupPolicy
         {
             Name = f.Name,
             Kind = sqlite is not null ? BackupSourceKind.Sqlite : postgres is not null ? BackupSourceKind.Postgres : BackupSourceKind.Directory,
-            Source = sqlite ?? postgres ?? directory ?? Template.Literal(""),
+            Path = sqlite ?? directory,
+            ConnectionUrl = postgres,
+            Service = f.OptionalOrNull("service", Name, "The service whose data folder relative paths start from (default: the only service)."),
             Schedule = f.Required("schedule", new CronShape(), "When backups run, as a 5-field cron expression in UTC.", InvalidSchedule),
             Keep = f.Optional("keep", Retention, "How many backups to keep per period.", BackupRetention.Default),
             Verify = f.Optional("verify", Verify, "How often a backup is restored to prove it works.", VerifyFrequency.Daily),

@@ -17,6 +17,8 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
 
     public override string Expectation => "a mapping";
 
+    internal override bool BindsEmptyValue => true;
+
     /// <summary>Exactly one of <paramref name="keys"/> must be given.</summary>
     public ObjectShape<T> ExactlyOneOf(params string[] keys)
     {
@@ -66,11 +68,11 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
             var present = keys.Where(fields.Has).ToArray();
             if (present.Length == 0)
             {
-                context.Error(at, ErrorCodes.ConflictingKeys, $"{SourceMap.Display(path)} needs one of {Join(keys)}");
+                context.Error(at, ErrorCodes.ConflictingKeys, $"{SourceMap.Display(path)} needs one of {Join(keys, "or")}");
             }
             else if (present.Length > 1)
             {
-                context.Error(fields.KeyPosition(present[1]), ErrorCodes.ConflictingKeys, $"{SourceMap.Display(path)} has both {Join(present)}; give only one of {Join(keys)}");
+                context.Error(fields.KeyPosition(present[1]), ErrorCodes.ConflictingKeys, $"{SourceMap.Display(path)} has both {Join(present, "and")}; give only one of {Join(keys, "or")}");
             }
         }
 
@@ -79,7 +81,7 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
             var present = keys.Where(fields.Has).ToArray();
             if (present.Length > 1)
             {
-                context.Error(fields.KeyPosition(present[1]), ErrorCodes.ConflictingKeys, $"{SourceMap.Display(path)} has both {Join(present)}; give at most one of them");
+                context.Error(fields.KeyPosition(present[1]), ErrorCodes.ConflictingKeys, $"{SourceMap.Display(path)} has both {Join(present, "and")}; give at most one of them");
             }
         }
     }
@@ -103,7 +105,9 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
             var where = path.Length == 0 ? "at the top level" : $"in {SourceMap.Display(path)}";
             context.Error(key.Start, ErrorCodes.UnknownKey, suggestion is not null
                 ? $"unknown key '{YamlScalar.Shorten(key.Value)}' {where}; did you mean '{suggestion}'?"
-                : $"unknown key '{YamlScalar.Shorten(key.Value)}' {where}; expected one of: {string.Join(", ", known)}");
+                : known.Length == 0
+                    ? $"unknown key '{YamlScalar.Shorten(key.Value)}' {where}, which takes no settings"
+                    : $"unknown key '{YamlScalar.Shorten(key.Value)}' {where}; expected one of: {string.Join(", ", known)}");
         }
     }
 
@@ -165,7 +169,13 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
         return fields.Described;
     }
 
-    private static string Join(IEnumerable<string> keys) => string.Join(", ", keys.Select(k => $"'{k}'"));
+    /// <summary>'a', 'b' and 'c' (or "or").</summary>
+    private static string Join(IReadOnlyList<string> keys, string conjunction) => keys.Count switch
+    {
+        0 => "",
+        1 => $"'{keys[0]}'",
+        _ => string.Join(", ", keys.Take(keys.Count - 1).Select(k => $"'{k}'")) + $" {conjunction} '{keys[^1]}'",
+    };
 }
 
 /// <summary>A key an object accepts, as the schema and the docs see it.</summary>
@@ -181,6 +191,7 @@ internal sealed class Fields
     private readonly SourcePosition _start;
     private readonly BindContext? _context;
     private readonly HashSet<string> _asked = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _bindsEmpty = new(StringComparer.Ordinal);
 
     /// <summary>Describe mode.</summary>
     public Fields()
@@ -238,7 +249,7 @@ internal sealed class Fields
         }
 
         var entry = Find(key);
-        return entry is null || entry.Value is YamlScalar { IsNull: true } ? @default : Bind(entry, key, shape, @default);
+        return entry is null || (IsEmpty(entry) && !shape.BindsEmptyValue) ? @default : Bind(entry, key, shape, @default);
     }
 
     /// <summary>An optional key without a default: absent or empty gives null.</summary>
@@ -251,7 +262,7 @@ internal sealed class Fields
         }
 
         var entry = Find(key);
-        return entry is null || entry.Value is YamlScalar { IsNull: true } ? null : Bind<TValue?>(entry, key, shape!, null);
+        return entry is null || (IsEmpty(entry) && !shape.BindsEmptyValue) ? null : Bind<TValue?>(entry, key, shape!, null);
     }
 
     /// <summary>An optional value-typed key without a default: absent or empty gives null.</summary>
@@ -275,7 +286,7 @@ internal sealed class Fields
     }
 
     /// <summary>True when the key is written with a non-empty value.</summary>
-    public bool Has(string key) => Find(key) is { Value: not YamlScalar { IsNull: true } };
+    public bool Has(string key) => Find(key) is { } entry && (!IsEmpty(entry) || _bindsEmpty.Contains(key));
 
     /// <summary>True when the key is written at all, even with an empty value.</summary>
     public bool IsWritten(string key) => Find(key) is not null;
@@ -289,6 +300,8 @@ internal sealed class Fields
     }
 
     internal bool WasAsked(string key) => _asked.Contains(key);
+
+    private static bool IsEmpty(YamlEntry entry) => entry.Value is YamlScalar { IsNull: true };
 
     private YamlEntry? Find(string key)
     {
@@ -308,6 +321,11 @@ internal sealed class Fields
     {
         if (!IsDescribing)
         {
+            if (shape.BindsEmptyValue)
+            {
+                _bindsEmpty.Add(key);
+            }
+
             return false;
         }
 

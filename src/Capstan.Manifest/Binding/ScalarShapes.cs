@@ -381,9 +381,13 @@ internal sealed class ChoiceShape<T>(params (string Text, T Value)[] choices) : 
 }
 
 /// <summary>A relative path inside the project (no absolute paths, no <c>..</c> escaping the folder).</summary>
-internal sealed class ProjectPathShape(bool allowOutside = false) : ScalarShape<string>
+/// <summary>
+/// A file path. By default relative to the folder of capstan.yaml and inside it; <c>allowAbsolute</c> also takes
+/// absolute paths (but a relative one still may not climb out with <c>..</c>); <c>allowOutside</c> takes anything.
+/// </summary>
+internal sealed class ProjectPathShape(bool allowOutside = false, bool allowAbsolute = false, string? relativeTo = null) : ScalarShape<string>
 {
-    public override string Expectation => allowOutside ? "a path" : "a path relative to the folder of capstan.yaml";
+    public override string Expectation => allowOutside ? "a path" : $"a path relative to {relativeTo ?? "the folder of capstan.yaml"}";
 
     protected override bool TryParse(YamlScalar scalar, BindContext context, string path, out string value)
     {
@@ -396,7 +400,7 @@ internal sealed class ProjectPathShape(bool allowOutside = false) : ScalarShape<
 
         if (value.Contains('\0', StringComparison.Ordinal))
         {
-            context.Error(scalar.Start, ErrorCodes.InvalidChoice, $"{SourceMap.Display(path)} contains a NUL character");
+            context.Error(scalar.Start, ErrorCodes.InvalidFormat, $"{SourceMap.Display(path)} contains a NUL character");
             return false;
         }
 
@@ -406,7 +410,7 @@ internal sealed class ProjectPathShape(bool allowOutside = false) : ScalarShape<
         }
 
         var depth = 0;
-        var escapes = value.StartsWith('/') || value.StartsWith('~');
+        var escapes = (value.StartsWith('/') && !allowAbsolute) || value.StartsWith('~');
         foreach (var segment in value.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             depth += segment switch { ".." => -1, "." => 0, _ => 1 };
@@ -415,7 +419,7 @@ internal sealed class ProjectPathShape(bool allowOutside = false) : ScalarShape<
 
         if (escapes)
         {
-            context.Error(scalar.Start, ErrorCodes.PathEscapes, $"{SourceMap.Display(path)}: '{value}' leaves the project folder; write a path relative to the folder of capstan.yaml");
+            context.Error(scalar.Start, ErrorCodes.PathEscapes, $"{SourceMap.Display(path)}: '{value}' leaves {relativeTo ?? "the project folder"}; write {Expectation}");
             return false;
         }
 

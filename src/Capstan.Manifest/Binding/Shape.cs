@@ -22,6 +22,12 @@ public abstract class Shape<T>
     /// <summary>The JSON Schema of the value.</summary>
     internal abstract JsonObject ToJsonSchema(SchemaBuilder schema);
 
+    /// <summary>
+    /// True when an empty value (<c>key:</c>) means an empty mapping or list of this shape rather than "absent":
+    /// <c>approval:</c> is an approval with its defaults, never a silently dropped approval.
+    /// </summary>
+    internal virtual bool BindsEmptyValue => false;
+
     /// <summary>The JSON form of a default value, for the schema; null when it has none worth showing.</summary>
     internal virtual JsonNode? DefaultToJson(T value) => null;
 }

@@ -123,6 +123,9 @@ public static class ErrorCodes
     /// <summary>A reference to a backup that does not exist.</summary>
     public const string UnknownBackup = "CAP039";
 
+    /// <summary>A value without the expected form: a URL path, an email address, a file path.</summary>
+    public const string InvalidFormat = "CAP040";
+
     /// <summary>Every code with a one-line title, in order; docs/errors.md and <c>capstan validate --codes</c> list them.</summary>
     public static IReadOnlyList<(string Code, string Title)> All { get; } =
     [
@@ -151,7 +154,7 @@ public static class ErrorCodes
         (CanaryNotComplete, "canary steps do not end at 100%"),
         (UnknownService, "unknown service"),
         (UnknownChannel, "unknown notification channel"),
-        (DuplicateRoute, "duplicate route host"),
+        (DuplicateRoute, "duplicate route (same host and path)"),
         (InvalidName, "invalid name"),
         (OutOfRange, "number out of range"),
         (InvalidChoice, "value not among the allowed choices"),
@@ -165,5 +168,6 @@ public static class ErrorCodes
         (MissingFile, "referenced file does not exist (warning)"),
         (PathEscapes, "path escapes the project"),
         (UnknownBackup, "unknown backup"),
+        (InvalidFormat, "value without the expected form"),
     ];
 }

@@ -25,8 +25,14 @@ public sealed record BackupPolicy
 
     public required BackupSourceKind Kind { get; init; }
 
-    /// <summary>A SQLite file or folder path, or a PostgreSQL connection URL (usually a secret reference).</summary>
-    public required Template Source { get; init; }
+    /// <summary>The SQLite file or the folder, relative to the service's data folder or absolute; null for PostgreSQL.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>The PostgreSQL connection URL (usually a secret reference); null for the other kinds.</summary>
+    public Template? ConnectionUrl { get; init; }
+
+    /// <summary>The service whose data folder relative paths start from; null means the manifest's only service.</summary>
+    public string? Service { get; init; }
 
     public required CronExpression Schedule { get; init; }
 

@@ -36,6 +36,7 @@ internal sealed class ManifestValidator
         validator.CheckAlerts();
         validator.CheckSecrets(references);
         validator.CheckBackups();
+        validator.CheckReservedVariables();
     }
 
     private void CheckJobs()
@@ -182,11 +183,12 @@ internal sealed class ManifestValidator
         {
             var alert = _manifest.Alerts[a];
             var path = SourceMap.Path("alerts", a);
-            var label = alert.Name.Length > 0 ? $"alert '{alert.Name}'" : $"alert {a + 1}";
+            var label = alert.Name.Length > 0 ? $"alert '{alert.Name}'" : SourceMap.Display(path);
             if (alert.Name.Length > 0 && !seen.TryAdd(alert.Name, a))
             {
+                var first = SourceMap.Path("alerts", seen[alert.Name]);
                 _bag.Error(_map.Value(path + "/name"), ErrorCodes.DuplicateName, string.Create(CultureInfo.InvariantCulture,
-                    $"alert name '{alert.Name}' is already used by alert {seen[alert.Name] + 1} (line {_map.Value(SourceMap.Path("alerts", seen[alert.Name], "name")).Line}); alert names are unique"));
+                    $"alert name '{alert.Name}' is already used by {SourceMap.Display(first)} (line {_map.Value(first + "/name").Line}); alert names are unique"));
             }
 
             CheckConditionArguments(alert, path + "/when", label);
@@ -270,6 +272,18 @@ internal sealed class ManifestValidator
     {
         foreach (var backup in _manifest.Backups.Values)
         {
+            var path = SourceMap.Path("backups", backup.Name);
+            if (backup.Service is { } service && !_manifest.Services.ContainsKey(service))
+            {
+                _bag.Error(_map.Value(path + "/service"), ErrorCodes.UnknownService,
+                    Unknown($"backup '{backup.Name}' names unknown service '{service}'", service, [.. _manifest.Services.Keys], "services"));
+            }
+            else if (backup.Service is null && backup.Path is { } file && !file.StartsWith('/') && _manifest.Services.Count > 1)
+            {
+                _bag.Error(_map.Key(path), ErrorCodes.MissingValue,
+                    $"backup '{backup.Name}' has the relative path '{file}' but names no service, and there are {_manifest.Services.Count}; add 'service: NAME' to say whose data folder it is in");
+            }
+
             if (ReferenceEquals(backup.Schedule, ManifestSchema.InvalidSchedule))
             {
                 continue; // its error is already reported
@@ -280,6 +294,38 @@ internal sealed class ManifestValidator
             {
                 _bag.Warning(_map.Value(SourceMap.Path("backups", backup.Name, "schedule")), ErrorCodes.BackupMissesRpo,
                     $"backup '{backup.Name}' runs as rarely as every {new Values.Duration(longest)} ('{backup.Schedule.Text}') but its rpo is {backup.Rpo}; a restore could lose up to {new Values.Duration(longest)} of data");
+            }
+        }
+    }
+
+    /// <summary>Capstan sets PORT and the CAPSTAN_ variables of every instance and job; a manifest may not.</summary>
+    private void CheckReservedVariables()
+    {
+        foreach (var service in _manifest.Services.Values)
+        {
+            CheckReserved(service.Env.Keys, SourceMap.Path("services", service.Name, "env"), includePort: true);
+        }
+
+        foreach (var environment in _manifest.Environments.Values)
+        {
+            CheckReserved(environment.Env.Keys, SourceMap.Path("environments", environment.Name, "env"), includePort: true);
+        }
+
+        CheckReserved(_manifest.Pipeline.Env.Keys, SourceMap.Path("pipeline", "env"), includePort: false);
+        foreach (var job in _manifest.Pipeline.Jobs.Values)
+        {
+            CheckReserved(job.Env.Keys, SourceMap.Path("pipeline", "jobs", job.Name, "env"), includePort: false);
+        }
+    }
+
+    private void CheckReserved(IEnumerable<string> names, string path, bool includePort)
+    {
+        foreach (var name in names)
+        {
+            if ((includePort && name == "PORT") || name.StartsWith("CAPSTAN_", StringComparison.Ordinal))
+            {
+                _bag.Error(_map.Key(SourceMap.Child(path, name)), ErrorCodes.InvalidName,
+                    $"{name} in {SourceMap.Display(path)} is set by Capstan itself; use it (${{{name}}}) but do not set it");
             }
         }
     }

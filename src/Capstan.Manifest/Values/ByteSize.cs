@@ -26,8 +26,8 @@ public readonly record struct ByteSize : IComparable<ByteSize>
     public static bool TryParse(string text, out ByteSize value, out ValueError error)
     {
         value = default;
-        var s = text.AsSpan().Trim();
-        if (s.IsEmpty)
+        var s = text.AsSpan();
+        if (s.IsEmpty || s.IsWhiteSpace())
         {
             error = new($"expected {Expectation}, found an empty value");
             return false;

@@ -64,7 +64,7 @@ public sealed class CronExpression
         {
             if (!Macros.TryGetValue(expression, out var expanded))
             {
-                error = new($"'{expression}' is not a cron macro; use @hourly, @daily, @weekly, @monthly or @yearly", leading);
+                error = new($"'{expression}' is not a cron macro; use {string.Join(", ", Macros.Keys)}", leading);
                 return false;
             }
 

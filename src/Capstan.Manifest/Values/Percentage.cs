@@ -21,8 +21,8 @@ public readonly record struct Percentage : IComparable<Percentage>
     public static bool TryParse(string text, out Percentage value, out ValueError error)
     {
         value = default;
-        var s = text.AsSpan().Trim();
-        if (s.IsEmpty)
+        var s = text.AsSpan();
+        if (s.IsEmpty || s.IsWhiteSpace())
         {
             error = new($"expected {Expectation}, found an empty value");
             return false;
@@ -36,7 +36,7 @@ public readonly record struct Percentage : IComparable<Percentage>
             return false;
         }
 
-        var number = s[..^1].TrimEnd();
+        var number = s[..^1];
         if (number.StartsWith("-"))
         {
             error = new($"'{text}' is negative; percentages are zero or more");

@@ -60,7 +60,9 @@ public sealed record Template
             }
 
             var isSecret = string.CompareOrdinal(text, i + 2, "secret:", 0, 7) == 0;
-            if (kind == TemplateKind.Script && !isSecret)
+            // In a script, bash owns everything but ${secret:NAME}: ${secret:-default} and ${secret:1:2} are bash.
+            var isScriptSecret = isSecret && i + 9 < text.Length && (char.IsAsciiLetter(text[i + 9]) || text[i + 9] == '_');
+            if (kind == TemplateKind.Script && !isScriptSecret)
             {
                 i += 2;
                 continue;

@@ -19,7 +19,7 @@ internal static class TextChecks
         {
             bag.Error(SourcePosition.Start, ErrorCodes.FileTooLarge, string.Create(
                 CultureInfo.InvariantCulture,
-                $"the file is {bytes.Length / 1024.0 / 1024.0:0.0} MiB; capstan.yaml may be at most 1 MiB"));
+                $"the file is {bytes.Length:N0} bytes; capstan.yaml may be at most 1 MiB ({MaxBytes:N0} bytes)"));
             return null;
         }
 
@@ -105,8 +105,7 @@ internal static class TextChecks
 
             if (!isBlank && rest.Length > 0 && rest[0] == '\t')
             {
-                var content = rest.TrimStart(" \t");
-                if (!content.StartsWith("#") && lines.Count < MaxReportsPerKind)
+                if (lines.Count < MaxReportsPerKind)
                 {
                     lines.Add(line);
                     bag.Error(new SourcePosition(line, spaces + 1), ErrorCodes.TabIndentation,

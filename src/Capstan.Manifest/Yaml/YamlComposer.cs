@@ -275,14 +275,16 @@ internal sealed class YamlComposer
         }
     }
 
+    /// <summary>Tags would change how values read (<c>!!str 3</c>); capstan.yaml types come from its keys, so none is allowed.</summary>
     private void CheckTag(TagName tag, Mark at)
     {
-        if (tag.IsEmpty || tag.IsNonSpecific || tag.Value.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal))
+        if (tag.IsEmpty || tag.Value == "?")
         {
             return;
         }
 
-        _bag.Error(Position(at), ErrorCodes.YamlSyntax, $"YAML tag '{tag.Value}' is not supported in capstan.yaml; remove it");
+        var shown = tag.Value.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal) ? "!!" + tag.Value[18..] : tag.Value;
+        _bag.Error(Position(at), ErrorCodes.YamlSyntax, $"YAML tags like '{shown}' are not used in capstan.yaml; remove it (quote a value to make it text)");
     }
 
     /// <summary>Where the value's first character sits relative to the scalar's start, or -1 when they do not map one to one.</summary>
