@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.CommandLine;
 using System.Text.Json;
 using Capstan.Cli.Output;
@@ -9,7 +10,7 @@ public class CommandLineTests
     [Fact]
     public async Task AMisspeltCommand_IsAUsageError_ThatSuggestsTheRightOne()
     {
-        var run = await CliRun.Of(Repo.Root, "valdiate");
+        var run = await CliRun.Of(RepositoryRoot.Path, "valdiate");
 
         run.ExitCode.ShouldBe(ExitCodes.Usage);
         run.Error.ShouldContain("error: Unrecognized command or argument 'valdiate'");
@@ -20,7 +21,7 @@ public class CommandLineTests
     [Fact]
     public async Task AnUnknownOption_IsAUsageError_PointingAtTheCommandsHelp()
     {
-        var run = await CliRun.Of(Repo.Root, "validate", "--jsn");
+        var run = await CliRun.Of(RepositoryRoot.Path, "validate", "--jsn");
 
         run.ExitCode.ShouldBe(ExitCodes.Usage);
         run.Error.ShouldContain("'--jsn'");
@@ -30,7 +31,7 @@ public class CommandLineTests
     [Fact]
     public async Task NoCommand_ShowsTheHelp_AsAUsageError()
     {
-        var run = await CliRun.Of(Repo.Root);
+        var run = await CliRun.Of(RepositoryRoot.Path);
 
         run.ExitCode.ShouldBe(ExitCodes.Usage);
         run.Output.ShouldContain("Usage:");
@@ -44,7 +45,7 @@ public class CommandLineTests
     [InlineData("init")]
     public async Task EveryCommand_HasHelp(string command)
     {
-        var run = await CliRun.Of(Repo.Root, command, "--help");
+        var run = await CliRun.Of(RepositoryRoot.Path, command, "--help");
 
         run.ExitCode.ShouldBe(ExitCodes.Success);
         run.Output.ShouldContain("Usage:");
@@ -57,7 +58,7 @@ public class CommandLineTests
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        var run = await CliRun.Of(Repo.Root, cancelled.Token, "validate", "examples/hello");
+        var run = await CliRun.Of(RepositoryRoot.Path, cancelled.Token, "validate", "examples/hello");
 
         run.ExitCode.ShouldBe(ExitCodes.Cancelled);
         run.Error.ShouldContain("cancelled");
@@ -66,10 +67,10 @@ public class CommandLineTests
     [Fact]
     public async Task AnUnexpectedError_PrintsOneLineAndWritesTheTraceToACrashLog()
     {
-        using var state = new TempFolder();
+        using var state = new TempDirectory();
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var console = new CliConsole(output, error, colors: false, Repo.Root);
+        var console = new CliConsole(output, error, colors: false, RepositoryRoot.Path);
         var root = CapstanCli.CreateRoot(console);
         var broken = new Command("broken", "throws");
         broken.SetAction((Func<ParseResult, int>)(_ => throw new InvalidOperationException("a bug")));
@@ -94,7 +95,7 @@ public class CommandLineTests
     [Fact]
     public async Task Schema_PrintsTheJsonSchemaOfTheManifest()
     {
-        var run = await CliRun.Of(Repo.Root, "schema");
+        var run = await CliRun.Of(RepositoryRoot.Path, "schema");
 
         run.ExitCode.ShouldBe(ExitCodes.Success);
         using var schema = JsonDocument.Parse(run.Output);
@@ -107,7 +108,7 @@ public class CommandLineTests
     [Fact]
     public async Task Schema_WithOutput_WritesTheFile()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
 
         var run = await CliRun.Of(folder.Path, "schema", "-o", "capstan.schema.json");
 
@@ -121,7 +122,7 @@ public class CommandLineTests
     [Fact]
     public async Task Schema_IntoAMissingFolder_SaysSo()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
 
         var run = await CliRun.Of(folder.Path, "schema", "-o", "missing/schema.json");
 

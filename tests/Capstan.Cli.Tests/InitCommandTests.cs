@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Text.Json;
 using Capstan.Manifest;
 
@@ -8,7 +9,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnADotNetSolution_WritesAPipelineAndServiceThatValidate()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("Shop.slnx", "<Solution />");
         project.Write("src/Shop.Api/Shop.Api.csproj", """<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup><AssemblyName>ShopApi</AssemblyName></PropertyGroup></Project>""");
         project.Write("src/Shop.Core/Shop.Core.csproj", """<Project Sdk="Microsoft.NET.Sdk" />""");
@@ -31,7 +32,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnANodeProjectWithYarn_UsesItsScriptsAndLockFile()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("package.json", """{ "name": "shop", "scripts": { "lint": "eslint .", "test": "jest", "build": "tsc", "start": "node dist/server.js" } }""");
         project.Write("yarn.lock", "");
         project.Write("src/server.ts", "");
@@ -50,7 +51,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnANodeProjectWithoutScripts_StartsItsEntryFile()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("package.json", """{ "name": "tiny" }""");
         project.Write("package-lock.json", "{}");
         project.Write("server.js", "");
@@ -65,7 +66,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnAnInvalidPackageJson_SaysWhatIsWrong()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("package.json", "{ not json");
 
         var run = await CliRun.Of(project.Path, "init");
@@ -82,7 +83,7 @@ public class InitCommandTests
     [InlineData("requests\n", "app.py", "python3 app.py", "python3 -m unittest discover")]
     public async Task Init_OnAPythonProject_PicksTheServerOfItsFramework(string requirements, string entry, string run, string test)
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("requirements.txt", requirements);
         project.Write(entry, "");
 
@@ -96,7 +97,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnADjangoProjectWithGunicorn_ServesItsWsgiApp()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("requirements.txt", "django\ngunicorn\nruff\n");
         project.Write("manage.py", "");
         project.Write("shop/wsgi.py", "");
@@ -110,7 +111,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnAGoModuleWithACommandFolder_BuildsThatCommand()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("go.mod", "module example.com/shop\n");
         project.Write("go.sum", "");
         project.Write("cmd/server/main.go", "package main");
@@ -126,7 +127,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnAStaticSite_PackagesItsFolderAndServesIt()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("public/index.html", "<h1>hi</h1>");
 
         var manifest = await InitAndLoad(project);
@@ -138,7 +139,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_WithSeveralStacks_PicksOneAndNamesTheOthers_AndStackChooses()
     {
-        using var go = new TempFolder();
+        using var go = new TempDirectory();
         go.Write("go.mod", "module x\n");
         go.Write("main.go", "package main");
         go.Write("package.json", "{}");
@@ -148,7 +149,7 @@ public class InitCommandTests
         first.Output.ShouldContain("for a Go module");
         first.Output.ShouldContain("also found: Node.js (choose with --stack)");
 
-        using var node = new TempFolder();
+        using var node = new TempDirectory();
         node.Write("go.mod", "module x\n");
         node.Write("package.json", "{}");
         var chosen = await CliRun.Of(node.Path, "init", "--stack", "node");
@@ -159,7 +160,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_NamesTheAppAfterTheFolder_OrAfterApp()
     {
-        using var parent = new TempFolder();
+        using var parent = new TempDirectory();
         var folder = Path.Combine(parent.Path, "My_Shop 2");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "index.html"), "");
@@ -167,7 +168,7 @@ public class InitCommandTests
         (await CliRun.Of(parent.Path, "init", "My_Shop 2")).ExitCode.ShouldBe(ExitCodes.Success);
         ManifestLoader.Load(folder).Manifest!.App.ShouldBe("my-shop-2");
 
-        using var other = new TempFolder();
+        using var other = new TempDirectory();
         other.Write("index.html", "");
         (await CliRun.Of(other.Path, "init", "--app", "storefront")).ExitCode.ShouldBe(ExitCodes.Success);
         ManifestLoader.Load(other.Path).Manifest!.App.ShouldBe("storefront");
@@ -176,7 +177,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_WithAnInvalidAppName_IsAUsageError()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("index.html", "");
 
         var run = await CliRun.Of(project.Path, "init", "--app", "My_Shop");
@@ -189,7 +190,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_WhenCapstanYamlExists_RefusesAndLeavesItUntouched()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("index.html", "");
         var existing = project.Write("capstan.yaml", "version: 1\napp: mine\n");
 
@@ -203,7 +204,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnAFolderItCannotRecognise_SaysWhatItLookedFor()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("README.txt", "hello");
 
         var run = await CliRun.Of(project.Path, "init");
@@ -217,7 +218,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_WithAStackThatIsNotThere_SaysSo()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("index.html", "");
 
         var run = await CliRun.Of(project.Path, "init", "--stack", "go");
@@ -229,7 +230,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_WithAnUnknownStack_IsAUsageError()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
 
         var run = await CliRun.Of(project.Path, "init", "--stack", "cobol");
 
@@ -240,7 +241,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_OnAMissingFolder_SaysSo()
     {
-        using var parent = new TempFolder();
+        using var parent = new TempDirectory();
 
         var run = await CliRun.Of(parent.Path, "init", "nowhere");
 
@@ -251,7 +252,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_WithJson_DescribesWhatItWrote()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("go.mod", "module x\n");
         project.Write("main.go", "");
 
@@ -267,7 +268,7 @@ public class InitCommandTests
     [Fact]
     public async Task Init_WritesTheSeedsStarterAlertsAndRollout()
     {
-        using var project = new TempFolder();
+        using var project = new TempDirectory();
         project.Write("index.html", "");
 
         var manifest = await InitAndLoad(project);
@@ -283,7 +284,7 @@ public class InitCommandTests
         manifest.Secrets["ONCALL_WEBHOOK"].Rotate!.Value.ToString().ShouldBe("90d");
     }
 
-    private static async Task<Capstan.Manifest.Model.CapstanManifest> InitAndLoad(TempFolder project)
+    private static async Task<Capstan.Manifest.Model.CapstanManifest> InitAndLoad(TempDirectory project)
     {
         var run = await CliRun.Of(project.Path, "init");
         run.ExitCode.ShouldBe(ExitCodes.Success, run.Error);

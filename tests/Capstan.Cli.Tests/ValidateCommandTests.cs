@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Text.Json;
 
 namespace Capstan.Cli.Tests;
@@ -19,7 +20,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_TheExample_SucceedsAndSummarisesIt()
     {
-        var run = await CliRun.Of(Repo.Root, "validate", "examples/hello");
+        var run = await CliRun.Of(RepositoryRoot.Path, "validate", "examples/hello");
 
         run.ExitCode.ShouldBe(ExitCodes.Success);
         run.Output.ShouldContain("examples/hello/capstan.yaml is valid");
@@ -30,7 +31,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_WithoutPath_ReadsTheCurrentFolder()
     {
-        var run = await CliRun.Of(Repo.Example, "validate");
+        var run = await CliRun.Of(RepositoryRoot.Combine("examples", "hello"), "validate");
 
         run.ExitCode.ShouldBe(ExitCodes.Success);
         run.Output.ShouldStartWith("capstan.yaml is valid");
@@ -39,7 +40,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_AnInvalidFile_PrintsTheLocatedErrorWithItsSourceLineAndExitsInvalidInput()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         folder.Write("capstan.yaml", BadManifest);
 
         var run = await CliRun.Of(folder.Path, "validate");
@@ -56,7 +57,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_WithJson_PrintsEveryDiagnosticAsAnObject()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         folder.Write("capstan.yaml", BadManifest + "\nunknown: 1\n");
 
         var run = await CliRun.Of(folder.Path, "validate", "--json");
@@ -78,7 +79,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_WithJson_OnAValidFile_PrintsAnEmptyList()
     {
-        var run = await CliRun.Of(Repo.Root, "validate", "examples/hello", "--json");
+        var run = await CliRun.Of(RepositoryRoot.Path, "validate", "examples/hello", "--json");
 
         run.ExitCode.ShouldBe(ExitCodes.Success);
         using var json = JsonDocument.Parse(run.Output);
@@ -88,7 +89,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_WithWarningsOnly_SucceedsAndShowsThem()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         folder.Write("capstan.yaml", """
             version: 1
             app: shop
@@ -106,7 +107,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_AFolderWithoutManifest_SaysToRunInit()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
 
         var run = await CliRun.Of(folder.Path, "validate");
 
@@ -117,7 +118,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_ACapstanYmlFile_SaysToRenameIt()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         folder.Write("capstan.yml", "version: 1\napp: shop\n");
 
         var run = await CliRun.Of(folder.Path, "validate");
@@ -130,7 +131,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_AMissingPath_NamesIt()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
 
         var run = await CliRun.Of(folder.Path, "validate", "nowhere/capstan.yaml");
 
@@ -142,7 +143,7 @@ public class ValidateCommandTests
     [Fact]
     public async Task Validate_AFileOverOneMebibyte_IsRefusedWithoutParsing()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         folder.Write("capstan.yaml", "version: 1\napp: shop\n# " + new string('x', 1024 * 1024) + "\n");
 
         var run = await CliRun.Of(folder.Path, "validate", "--json");

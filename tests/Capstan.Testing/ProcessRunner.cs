@@ -31,10 +31,19 @@ public sealed record ProcessResult
 public static class ProcessRunner
 {
     /// <exception cref="TimeoutException">The process did not exit within <paramref name="timeout"/>; it was killed.</exception>
+    public static Task<ProcessResult> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        TimeSpan timeout,
+        CancellationToken cancellationToken) =>
+        RunAsync(fileName, arguments, timeout, workingDirectory: null, cancellationToken);
+
+    /// <exception cref="TimeoutException">The process did not exit within <paramref name="timeout"/>; it was killed.</exception>
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
         TimeSpan timeout,
+        string? workingDirectory,
         CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo(fileName)
@@ -43,10 +52,17 @@ public static class ProcessRunner
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        // `dotnet test` leaves MSBuild variables in the test's environment that would steer a nested `dotnet` build.
+        foreach (var name in startInfo.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            startInfo.Environment.Remove(name);
         }
 
         var commandLine = string.Join(' ', startInfo.ArgumentList.Prepend(fileName).Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));

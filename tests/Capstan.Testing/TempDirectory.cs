@@ -14,6 +14,15 @@ public sealed class TempDirectory : IDisposable
     /// <summary>A path inside the folder.</summary>
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>Writes a file inside the folder, creating its parent folders, and returns its full path.</summary>
+    public string Write(string relativePath, string content)
+    {
+        var file = System.IO.Path.Combine(Path, relativePath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, content);
+        return file;
+    }
+
     public void Dispose()
     {
         if (!Directory.Exists(Path))

@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -15,7 +16,7 @@ public sealed class HelloAppCollection : ICollectionFixture<HelloAppFixture>
 /// </summary>
 public sealed class HelloAppFixture : IAsyncLifetime
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public string AppPath => _folder.Combine("app", "Hello.dll");
 
@@ -100,7 +101,7 @@ public sealed class HelloAppFixture : IAsyncLifetime
         var knobs = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["DATA_DIR"] = dataDirectory };
         if (!knobs.ContainsKey("PORT"))
         {
-            knobs["PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture);
+            knobs["PORT"] = FreePort.Get().ToString(CultureInfo.InvariantCulture);
         }
 
         // A test that sets an invalid PORT expects no listener at all.

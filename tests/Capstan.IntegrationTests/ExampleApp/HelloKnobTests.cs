@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Diagnostics;
 using System.Net;
 
@@ -18,7 +19,7 @@ public sealed class HelloKnobTests
     [Fact]
     public async Task Root_WithFaultRateOne_Answers500ButHealthAndReadyStayUp()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, new Dictionary<string, string> { ["FAULT_RATE"] = "1" }, Ct);
 
         for (var i = 0; i < 10; i++)
@@ -34,7 +35,7 @@ public sealed class HelloKnobTests
     [Fact]
     public async Task Root_WithFaultRateHalf_FailsRoughlyHalfTheRequests()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(
             data.Path, new Dictionary<string, string> { ["FAULT_RATE"] = "0.5", ["FAULT_SEED"] = "42" }, Ct);
 
@@ -52,7 +53,7 @@ public sealed class HelloKnobTests
     [Fact]
     public async Task Root_WithLatency_AnswersNoSoonerThanTheDelay()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, new Dictionary<string, string> { ["LATENCY_MS"] = "400" }, Ct);
 
         var clock = Stopwatch.StartNew();
@@ -64,7 +65,7 @@ public sealed class HelloKnobTests
     [Fact]
     public async Task ProbesAndMetrics_WithTheLongestLatency_AnswerWithoutTheDelay()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         // The start itself waits on /health, so a delayed probe would already fail here.
         await using var hello = await _app.StartAsync(data.Path, new Dictionary<string, string> { ["LATENCY_MS"] = "60000" }, Ct);
 
@@ -90,7 +91,7 @@ public sealed class HelloKnobTests
     [InlineData("FAULT_SEED", "1.5", "whole number")]
     public async Task Start_WithAnInvalidKnob_RefusesNamingTheVariableAndWhatItAccepts(string variable, string value, string accepted)
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = _app.Launch(data.Path, new Dictionary<string, string> { [variable] = value });
 
         var exitCode = await hello.WaitForExitAsync(Ct);
@@ -104,7 +105,7 @@ public sealed class HelloKnobTests
     [Fact]
     public async Task Start_WithSeveralInvalidKnobs_NamesEveryOne()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = _app.Launch(
             data.Path, new Dictionary<string, string> { ["FAULT_RATE"] = "lots", ["LATENCY_MS"] = "soon", ["PORT"] = "99999" });
 

@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -20,7 +21,7 @@ public sealed class HelloLifecycleTests
     [Fact]
     public async Task Sigterm_StopsTheAppWithExitCodeZero()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, environment: null, Ct);
 
         (await hello.StopAsync(Ct)).ShouldBe(0, hello.Output);
@@ -29,14 +30,14 @@ public sealed class HelloLifecycleTests
     [Fact]
     public async Task Sigterm_LetsARequestInFlightFinish()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, new Dictionary<string, string> { ["LATENCY_MS"] = "1500" }, Ct);
 
         var inFlight = hello.Http.GetAsync("/", Ct);
         await Poll.UntilAsync(
             async token => PrometheusText.Parse(await hello.Http.GetStringAsync("/metrics", token))["hello_requests_in_flight"] == 1,
             "the request to / is in flight",
-            Timeouts.Default,
+            TimeoutExtensions.DefaultTimeoutSpan,
             Ct);
         hello.Terminate();
 
@@ -49,7 +50,7 @@ public sealed class HelloLifecycleTests
     [Fact]
     public async Task Start_LogsOneLineWithTheVersionAndUrl_AndNoSecrets()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(
             data.Path,
             new Dictionary<string, string>
@@ -72,10 +73,10 @@ public sealed class HelloLifecycleTests
     [Fact]
     public async Task Start_WithUrlsArgument_ListensThereRatherThanOnPort()
     {
-        using var data = new TempFolder();
-        var port = FreePort.Next();
+        using var data = new TempDirectory();
+        var port = FreePort.Get();
         await using var hello = _app.Launch(data.Path, environment: null, "--urls", $"http://127.0.0.1:{port}");
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeouts.Default };
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeoutExtensions.DefaultTimeoutSpan };
 
         await Poll.UntilAsync(
             async token =>
@@ -92,7 +93,7 @@ public sealed class HelloLifecycleTests
                 }
             },
             $"Hello answers on the --urls port {port}",
-            Timeouts.Default,
+            TimeoutExtensions.DefaultTimeoutSpan,
             Ct);
 
         await Should.ThrowAsync<HttpRequestException>(() => hello.Http.GetAsync("/health", Ct));
@@ -101,7 +102,7 @@ public sealed class HelloLifecycleTests
     [Fact]
     public async Task Start_WhenThePortIsTaken_RefusesWithAMessage()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Net;
 
 namespace Capstan.IntegrationTests.ExampleApp;
@@ -17,7 +18,7 @@ public sealed class HelloMetricsTests
     [Fact]
     public async Task Metrics_AfterSomeTraffic_IsValidPrometheusTextWithTheCounts()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, environment: null, Ct);
         for (var i = 0; i < 3; i++)
         {
@@ -52,7 +53,7 @@ public sealed class HelloMetricsTests
     [Fact]
     public async Task Metrics_LeaveProbesAndScrapesOutOfTheRequestCount()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, environment: null, Ct);
         foreach (var path in new[] { "/health", "/ready", "/metrics", "/health", "/ready" })
         {

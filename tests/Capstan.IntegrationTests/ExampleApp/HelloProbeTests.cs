@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Net;
 
 namespace Capstan.IntegrationTests.ExampleApp;
@@ -17,7 +18,7 @@ public sealed class HelloProbeTests
     [Fact]
     public async Task HealthAndReady_WithAWorkingDatabase_AnswerOk()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, environment: null, Ct);
 
         (await hello.Http.GetStringAsync("/health", Ct)).ShouldBe("ok");
@@ -28,7 +29,7 @@ public sealed class HelloProbeTests
     [Fact]
     public async Task Ready_WhenTheDatabaseFileIsReplacedWithGarbage_Answers503_AndHealthStaysUp()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, environment: null, Ct);
         (await StatusOf(hello, "/ready")).ShouldBe(HttpStatusCode.OK);
 
@@ -43,7 +44,7 @@ public sealed class HelloProbeTests
     [Fact]
     public async Task Ready_WhenTheDataFolderIsRemoved_Answers503_AndHealthStaysUp()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         var folder = data.Combine("data");
         await using var hello = await _app.StartAsync(folder, environment: null, Ct);
 
@@ -56,7 +57,7 @@ public sealed class HelloProbeTests
     [Fact]
     public async Task Ready_WhenTheDatabaseFileIsRestored_AnswersOkAgain()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, environment: null, Ct);
         (await StatusOf(hello, "/")).ShouldBe(HttpStatusCode.OK);
         // No connection stays open between requests, so the file alone holds every visit.
@@ -97,6 +98,6 @@ public sealed class HelloProbeTests
                 return response.StatusCode == status;
             },
             $"{path} answers {(int)status}",
-            Timeouts.Default,
+            TimeoutExtensions.DefaultTimeoutSpan,
             Ct);
 }

@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
@@ -22,7 +23,7 @@ public sealed class HelloProcess : IAsyncDisposable
     {
         _process = process;
         Port = port;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeouts.Default };
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeoutExtensions.DefaultTimeoutSpan };
     }
 
     public int Port { get; }
@@ -117,20 +118,20 @@ public sealed class HelloProcess : IAsyncDisposable
                 }
             },
             $"Hello answers /health on port {Port}",
-            Timeouts.Default,
+            TimeoutExtensions.DefaultTimeoutSpan,
             cancellationToken);
 
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Timeouts.Default);
+        deadline.CancelAfter(TimeoutExtensions.DefaultTimeoutSpan);
         try
         {
             await _process.WaitForExitAsync(deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"Hello did not exit within {Timeouts.Default.TotalSeconds:0}s. Output:\n{Output}");
+            throw new TimeoutException($"Hello did not exit within {TimeoutExtensions.DefaultTimeoutSpan.TotalSeconds:0}s. Output:\n{Output}");
         }
 
         return _process.ExitCode;
@@ -159,7 +160,7 @@ public sealed class HelloProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
-            using var deadline = new CancellationTokenSource(Timeouts.Default);
+            using var deadline = new CancellationTokenSource(TimeoutExtensions.DefaultTimeoutSpan);
             await _process.WaitForExitAsync(deadline.Token);
         }
 

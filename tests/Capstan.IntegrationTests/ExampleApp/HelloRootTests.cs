@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Net.Http.Json;
 
 namespace Capstan.IntegrationTests.ExampleApp;
@@ -19,7 +20,7 @@ public sealed class HelloRootTests
     [Fact]
     public async Task Root_ReportsTheVersionFromAppVersion()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, new Dictionary<string, string> { ["APP_VERSION"] = "2.5.0-rc.1" }, Ct);
 
         var visit = await hello.Http.GetFromJsonAsync<Visit>("/", Ct);
@@ -30,7 +31,7 @@ public sealed class HelloRootTests
     [Fact]
     public async Task Root_WithoutAppVersion_ReportsDev()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var hello = await _app.StartAsync(data.Path, environment: null, Ct);
 
         var visit = await hello.Http.GetFromJsonAsync<Visit>("/", Ct);
@@ -41,7 +42,7 @@ public sealed class HelloRootTests
     [Fact]
     public async Task Root_CountsEachVisit_AndKeepsTheCountAcrossARestart()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         var counts = new List<long>();
         await using (var first = await _app.StartAsync(data.Path, environment: null, Ct))
         {
@@ -62,7 +63,7 @@ public sealed class HelloRootTests
     [Fact]
     public async Task Root_FromTwoInstancesSharingTheDatabase_CountsEveryVisitExactlyOnce()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         await using var blue = await _app.StartAsync(data.Path, environment: null, Ct);
         await using var green = await _app.StartAsync(data.Path, environment: null, Ct);
 
@@ -75,7 +76,7 @@ public sealed class HelloRootTests
     [Fact]
     public async Task Start_WithAMissingDataFolder_CreatesItAndTheDatabase()
     {
-        using var data = new TempFolder();
+        using var data = new TempDirectory();
         var nested = data.Combine("not", "yet", "there");
         await using var hello = await _app.StartAsync(nested, environment: null, Ct);
 
