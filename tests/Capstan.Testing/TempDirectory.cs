@@ -23,6 +23,15 @@ public sealed class TempDirectory : IDisposable
         return file;
     }
 
+    /// <summary>Writes a file of bytes inside the folder, creating its parent folders, and returns its full path.</summary>
+    public string Write(string relativePath, byte[] content)
+    {
+        var file = System.IO.Path.Combine(Path, relativePath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
+        File.WriteAllBytes(file, content);
+        return file;
+    }
+
     public void Dispose()
     {
         if (!Directory.Exists(Path))

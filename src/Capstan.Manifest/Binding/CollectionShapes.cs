@@ -158,6 +158,6 @@ internal sealed class MapShape<T>(NameRule keys, Shape<T> values, string what) :
     {
         ["type"] = "object",
         ["propertyNames"] = new JsonObject { ["pattern"] = keys.JsonPattern },
-        ["additionalProperties"] = values.ToJsonSchema(schema),
+        ["additionalProperties"] = values.BindsEmptyValue ? ObjectShape<object>.OrNull(values.ToJsonSchema(schema)) : values.ToJsonSchema(schema),
     };
 }

@@ -217,7 +217,7 @@ internal static partial class ManifestSchema
         var pause = f.Optional("pause", PositiveDuration, "Time at each canary step before its analysis decides.", Duration.FromSeconds(30));
         var abortIf = f.Optional("abort_if", Thresholds, "What makes the canary abort.", CanaryThresholds.Default);
         var minRequests = f.Optional("min_requests", new IntegerShape(1, 1_000_000), "Requests the canary must serve in a step before a verdict.", 50);
-        var written = StrategyKinds.Where(f.IsWritten).ToArray();
+        var written = f.InFileOrder(StrategyKinds.Where(f.IsWritten));
         if (written.Length == 0)
         {
             f.Error("", ErrorCodes.ConflictingKeys, $"{SourceMap.Display(f.Path)} needs one of {string.Join(", ", StrategyKinds.Select(k => $"'{k}'"))}");

@@ -65,7 +65,7 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
     {
         foreach (var keys in _exactlyOne)
         {
-            var present = keys.Where(fields.Has).ToArray();
+            var present = fields.InFileOrder(keys.Where(fields.Has));
             if (present.Length == 0)
             {
                 context.Error(at, ErrorCodes.ConflictingKeys, $"{SourceMap.Display(path)} needs one of {Join(keys, "or")}");
@@ -78,7 +78,7 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
 
         foreach (var keys in _atMostOne)
         {
-            var present = keys.Where(fields.Has).ToArray();
+            var present = fields.InFileOrder(keys.Where(fields.Has));
             if (present.Length > 1)
             {
                 context.Error(fields.KeyPosition(present[1]), ErrorCodes.ConflictingKeys, $"{SourceMap.Display(path)} has both {Join(present, "and")}; give at most one of them");
@@ -117,7 +117,9 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
         var required = new JsonArray();
         foreach (var field in FieldList)
         {
-            var property = field.Schema(schema);
+            // `key:` with nothing after it is allowed where the loader allows it: an optional key reads it as absent
+            // (or, for mappings and lists, as empty).
+            var property = field.Required ? field.Schema(schema) : OrNull(field.Schema(schema));
             property["description"] = field.Description;
             if (field.Default is not null)
             {
@@ -161,6 +163,9 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
 
         return result;
     });
+
+    internal static JsonObject OrNull(JsonObject schema) =>
+        new() { ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "null" }, schema) };
 
     private List<FieldInfo> Describe()
     {
@@ -292,6 +297,10 @@ internal sealed class Fields
     public bool IsWritten(string key) => Find(key) is not null;
 
     public SourcePosition KeyPosition(string key) => Find(key)?.Key.Start ?? _start;
+
+    /// <summary>The given keys in the order they are written, so that "has both" names the second one written.</summary>
+    public string[] InFileOrder(IEnumerable<string> keys) =>
+        [.. keys.OrderBy(k => KeyPosition(k).Line).ThenBy(k => KeyPosition(k).Column)];
 
     /// <summary>Reports a problem at <paramref name="key"/> (or at the object when absent). Does nothing in describe mode.</summary>
     public void Error(string key, string code, string message)

@@ -126,6 +126,9 @@ public static class ErrorCodes
     /// <summary>A value without the expected form: a URL path, an email address, a file path.</summary>
     public const string InvalidFormat = "CAP040";
 
+    /// <summary>The file has more problems than are listed (the first 500 are).</summary>
+    public const string TooManyDiagnostics = "CAP041";
+
     /// <summary>Every code with a one-line title, in order; docs/errors.md and <c>capstan validate --codes</c> list them.</summary>
     public static IReadOnlyList<(string Code, string Title)> All { get; } =
     [
@@ -169,5 +172,6 @@ public static class ErrorCodes
         (PathEscapes, "path escapes the project"),
         (UnknownBackup, "unknown backup"),
         (InvalidFormat, "value without the expected form"),
+        (TooManyDiagnostics, "more problems than are listed"),
     ];
 }

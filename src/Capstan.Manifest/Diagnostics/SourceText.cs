@@ -8,10 +8,11 @@ public sealed class SourceText
     public SourceText(string text)
     {
         Text = text;
+        // Lines end where YAML ends them: at LF, CR LF, or a lone CR.
         var starts = new List<int> { 0 };
         for (var i = 0; i < text.Length; i++)
         {
-            if (text[i] == '\n')
+            if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')))
             {
                 starts.Add(i + 1);
             }

@@ -10,7 +10,11 @@ internal static class Graph
     /// </summary>
     public static List<List<string>> FindCycles(IReadOnlyList<string> nodes, Func<string, IEnumerable<string>> edges)
     {
-        var known = new HashSet<string>(nodes, StringComparer.Ordinal);
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            order.TryAdd(nodes[i], i);
+        }
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var low = new Dictionary<string, int>(StringComparer.Ordinal);
         var onStack = new HashSet<string>(StringComparer.Ordinal);
@@ -34,7 +38,7 @@ internal static class Graph
                 if (next.MoveNext())
                 {
                     var target = next.Current;
-                    if (!known.Contains(target))
+                    if (!order.ContainsKey(target))
                     {
                         continue;
                     }
@@ -86,16 +90,16 @@ internal static class Graph
         var cycles = new List<List<string>>();
         foreach (var component in components)
         {
-            var start = nodes.First(component.Contains);
-            if (component.Count == 1 && !edges(start).Contains(start, StringComparer.Ordinal))
+            if (component.Count == 1 && !edges(component.First()).Contains(component.First(), StringComparer.Ordinal))
             {
                 continue;
             }
 
+            var start = component.MinBy(n => order[n])!;
             cycles.Add(CycleThrough(start, component, edges));
         }
 
-        return [.. cycles.OrderBy(c => nodes.ToList().IndexOf(c[0]))];
+        return [.. cycles.OrderBy(c => order[c[0]])];
     }
 
     /// <summary>A shortest path from <paramref name="start"/> back to itself inside its component.</summary>

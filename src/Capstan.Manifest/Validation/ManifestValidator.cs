@@ -78,13 +78,13 @@ internal sealed class ManifestValidator
     private void CheckServices()
     {
         var jobs = _manifest.Pipeline.Jobs;
+        var withArtifacts = jobs.Values.Where(j => j.Artifact is not null).Select(j => j.Name).ToList();
         var routes = new Dictionary<(string Host, string Path), string>();
         foreach (var service in _manifest.Services.Values)
         {
             var path = SourceMap.Path("services", service.Name);
             if (service.Artifact is { } artifact)
             {
-                var withArtifacts = jobs.Values.Where(j => j.Artifact is not null).Select(j => j.Name).ToList();
                 if (!jobs.TryGetValue(artifact, out var job))
                 {
                     _bag.Error(_map.Value(path + "/artifact"), ErrorCodes.UnknownArtifact,

@@ -65,12 +65,13 @@ public readonly record struct ByteSize : IComparable<ByteSize>
             }
         }
 
-        var bytes = number * factor;
-        if (bytes > long.MaxValue / 2)
+        if (number > long.MaxValue / 2 / factor)
         {
             error = new($"'{text}' is too large");
             return false;
         }
+
+        var bytes = number * factor;
 
         if (bytes != decimal.Truncate(bytes))
         {
@@ -86,7 +87,7 @@ public readonly record struct ByteSize : IComparable<ByteSize>
     private static string Hint(string text, string number, string suffix) =>
         suffix.ToUpperInvariant() switch
         {
-            "KB" or "MB" or "GB" or "TB" => $"'{text}' is ambiguous; write {number}{suffix[0]}i for binary units ({number}{char.ToUpperInvariant(suffix[0])}iB) or {number}{char.ToUpperInvariant(suffix[0])} for decimal ones",
+            "KB" or "MB" or "GB" or "TB" => $"'{text}' is ambiguous; write {number}{char.ToUpperInvariant(suffix[0])}i for binary units ({number}{char.ToUpperInvariant(suffix[0])}iB) or {number}{char.ToUpperInvariant(suffix[0])} for decimal ones",
             "B" => $"'{text}' needs no B; write {number} for bytes",
             _ => $"'{suffix}' in '{text}' is not a size unit; use Ki, Mi, Gi, Ti (binary) or k, M, G, T (decimal)",
         };

@@ -251,13 +251,15 @@ public sealed class CronExpression
 
             if ((_hours & (1U << t.Hour)) == 0)
             {
-                t = t.Date.AddHours(t.Hour + 1);
+                var hour = NextBit(_hours, t.Hour + 1);
+                t = hour < 24 ? t.Date.AddHours(hour) : t.Date.AddDays(1);
                 continue;
             }
 
             if ((_minutes & (1UL << t.Minute)) == 0)
             {
-                t = t.AddMinutes(1);
+                var minute = NextBit(_minutes, t.Minute + 1);
+                t = minute < 60 ? t.AddMinutes(minute - t.Minute) : t.Date.AddHours(t.Hour + 1);
                 continue;
             }
 
@@ -280,9 +282,14 @@ public sealed class CronExpression
         return null;
     }
 
+    /// <summary>The lowest set bit at or above <paramref name="from"/>, or 64 when there is none.</summary>
+    private static int NextBit(ulong mask, int from) =>
+        from > 63 ? 64 : System.Numerics.BitOperations.TrailingZeroCount(mask & (ulong.MaxValue << from));
+
     /// <summary>
     /// The longest wait between two firings over a year from <paramref name="from"/> (UTC), used to check a
-    /// schedule against a recovery point objective; null when the expression never fires.
+    /// schedule against a recovery point objective; null when the expression never fires. A schedule that fires
+    /// less than once a year (<c>0 0 29 2 *</c>) is measured between its first two firings.
     /// </summary>
     public TimeSpan? LongestGap(DateTimeOffset from)
     {
@@ -294,7 +301,7 @@ public sealed class CronExpression
         }
 
         var longest = TimeSpan.Zero;
-        for (var i = 0; i < 20_000 && previous < end; i++)
+        for (var i = 0; i < 20_000 && (previous < end || i == 0); i++)
         {
             var next = GetNextOccurrence(previous.Value);
             if (next is null)

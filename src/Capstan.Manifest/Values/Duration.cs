@@ -103,14 +103,14 @@ public readonly record struct Duration : IComparable<Duration>
                 return false;
             }
 
-            var ticks = number * size.Ticks;
-            if (ticks > Max.Ticks || total.Ticks + ticks > Max.Ticks)
+            // Compare before multiplying: a long run of digits would overflow even decimal.
+            if (number > (decimal)Max.Ticks / size.Ticks || total.Ticks + (number * size.Ticks) > Max.Ticks)
             {
                 error = new($"'{text}' is longer than the longest duration accepted ({Max.TotalDays:0} days)");
                 return false;
             }
 
-            total += TimeSpan.FromTicks((long)ticks);
+            total += TimeSpan.FromTicks((long)(number * size.Ticks));
         }
 
         value = new Duration(total);

@@ -15,7 +15,7 @@ internal sealed class YamlComposer
     /// <summary>Deepest nesting of mappings and lists accepted.</summary>
     public const int MaxDepth = 64;
 
-    /// <summary>Most nodes a document may hold once every alias is expanded.</summary>
+    /// <summary>Most nodes aliases may add to a document when expanded.</summary>
     public const int MaxExpandedNodes = 100_000;
 
     private const string MergeKey = "<<";
@@ -28,7 +28,11 @@ internal sealed class YamlComposer
     private readonly Stack<ParsingEvent> _openFlows = new();
     private readonly IParser _parser;
     private ParsingEvent? _last;
-    private long _expanded;
+
+    // Nodes written in the file, and nodes that aliases repeat. A subtree's weight is how much both grew while it
+    // was composed, so an alias to a subtree that holds aliases costs all of what it expands to.
+    private long _written;
+    private long _aliased;
 
     private YamlComposer(SourceText source, DiagnosticBag bag, HashSet<int> tabLines)
     {
@@ -106,8 +110,8 @@ internal sealed class YamlComposer
             return new YamlScalar("", YamlScalarStyle.Plain, Position(alias.Start), Position(alias.End), -1);
         }
 
-        _expanded += _weights[target];
-        if (_expanded > MaxExpandedNodes)
+        _aliased += _weights[target];
+        if (_aliased > MaxExpandedNodes)
         {
             _bag.Error(Position(alias.Start), ErrorCodes.AliasOrNesting, string.Create(
                 CultureInfo.InvariantCulture,
@@ -129,7 +133,8 @@ internal sealed class YamlComposer
             ScalarStyle.Folded => YamlScalarStyle.Folded,
             _ => YamlScalarStyle.Plain,
         };
-        var node = new YamlScalar(scalar.Value, style, Position(scalar.Start), Position(scalar.End), ContentOffset(scalar, style));
+        var node = new YamlScalar(scalar.Value, style, Position(scalar.Start), Position(scalar.End), ContentOffset(scalar, style), BlockIndent(scalar, style));
+        _written++;
         MoveNext();
         Register(scalar.Anchor, node, 1);
         return node;
@@ -139,7 +144,8 @@ internal sealed class YamlComposer
     {
         CheckDepth(start, depth);
         CheckTag(start.Tag, start.Start);
-        var before = _expanded++;
+        var before = Weight;
+        _written++;
         if (start.Style == SequenceStyle.Flow)
         {
             _openFlows.Push(start);
@@ -160,7 +166,7 @@ internal sealed class YamlComposer
 
         MoveNext();
         var node = new YamlSequence(items, Position(start.Start), Position(end));
-        Register(start.Anchor, node, _expanded - before);
+        Register(start.Anchor, node, Weight - before);
         return node;
     }
 
@@ -168,7 +174,8 @@ internal sealed class YamlComposer
     {
         CheckDepth(start, depth);
         CheckTag(start.Tag, start.Start);
-        var before = _expanded++;
+        var before = Weight;
+        _written++;
         if (start.Style == MappingStyle.Flow)
         {
             _openFlows.Push(start);
@@ -222,7 +229,7 @@ internal sealed class YamlComposer
 
         MoveNext();
         var node = new YamlMapping(entries, Position(start.Start), Position(end));
-        Register(start.Anchor, node, _expanded - before);
+        Register(start.Anchor, node, Weight - before);
         return node;
     }
 
@@ -255,6 +262,8 @@ internal sealed class YamlComposer
         }
     }
 
+    private long Weight => _written + _aliased;
+
     private void Register(AnchorName anchor, YamlNode node, long weight)
     {
         _weights[node] = weight;
@@ -285,6 +294,26 @@ internal sealed class YamlComposer
 
         var shown = tag.Value.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal) ? "!!" + tag.Value[18..] : tag.Value;
         _bag.Error(Position(at), ErrorCodes.YamlSyntax, $"YAML tags like '{shown}' are not used in capstan.yaml; remove it (quote a value to make it text)");
+    }
+
+    /// <summary>The indentation of a literal block's lines (from its first non-blank line), or -1 for other scalars.</summary>
+    private int BlockIndent(Scalar scalar, YamlScalarStyle style)
+    {
+        if (style != YamlScalarStyle.Literal)
+        {
+            return -1;
+        }
+
+        for (var line = (int)scalar.Start.Line + 1; line <= _source.LineCount && line <= scalar.End.Line; line++)
+        {
+            var text = _source.Line(line);
+            if (text.Trim().Length > 0)
+            {
+                return text.Length - text.TrimStart(' ').Length;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Where the value's first character sits relative to the scalar's start, or -1 when they do not map one to one.</summary>
@@ -353,7 +382,9 @@ internal sealed class YamlComposer
             return; // already explained by the tab check
         }
 
-        if (failure.Unclosed && _openFlows.TryPeek(out var open))
+        var atEnd = position.Line >= _source.LineCount && _source.Line(position.Line).Trim().Length == 0
+            || position.Line > _source.LineCount;
+        if ((failure.Unclosed || atEnd) && _openFlows.TryPeek(out var open))
         {
             var bracket = open is SequenceStart ? "'[' is never closed by ']'" : "'{' is never closed by '}'";
             _bag.Error(Position(open.Start), ErrorCodes.YamlSyntax, $"YAML syntax error: {bracket}");

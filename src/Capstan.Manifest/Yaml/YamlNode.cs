@@ -32,13 +32,15 @@ public enum YamlScalarStyle
 public sealed class YamlScalar : YamlNode
 {
     private readonly int _contentOffset;
+    private readonly int _blockIndent;
 
-    internal YamlScalar(string value, YamlScalarStyle style, SourcePosition start, SourcePosition end, int contentOffset)
+    internal YamlScalar(string value, YamlScalarStyle style, SourcePosition start, SourcePosition end, int contentOffset, int blockIndent = -1)
         : base(start, end)
     {
         Value = value;
         Style = style;
         _contentOffset = contentOffset;
+        _blockIndent = blockIndent;
     }
 
     public string Value { get; }
@@ -51,11 +53,31 @@ public sealed class YamlScalar : YamlNode
     public bool IsNull => Style == YamlScalarStyle.Plain && Value is "" or "~" or "null" or "Null" or "NULL";
 
     /// <summary>
-    /// Where the character at <paramref name="offset"/> of <see cref="Value"/> stands in the source, when the
-    /// value maps one to one onto a single source line (no escapes, no folding); otherwise where the scalar starts.
+    /// Where the character at <paramref name="offset"/> of <see cref="Value"/> stands in the source: exact for a
+    /// value written on one line without escapes, and for a literal block (<c>run: |</c>), whose lines are the source
+    /// lines after the indicator; otherwise where the scalar starts.
     /// </summary>
-    public SourcePosition PositionOf(int offset) =>
-        _contentOffset >= 0 && offset >= 0 && offset <= Value.Length ? Start.Advance(_contentOffset + offset) : Start;
+    public SourcePosition PositionOf(int offset)
+    {
+        if (offset < 0 || offset > Value.Length)
+        {
+            return Start;
+        }
+
+        if (_contentOffset >= 0)
+        {
+            return Start.Advance(_contentOffset + offset);
+        }
+
+        if (_blockIndent >= 0)
+        {
+            var before = Value.AsSpan(0, offset);
+            var lineStart = before.LastIndexOf('\n') + 1;
+            return new SourcePosition(Start.Line + 1 + before.Count('\n'), _blockIndent + (offset - lineStart) + 1);
+        }
+
+        return Start;
+    }
 
     public override string Describe() => IsNull ? "an empty value" : $"text '{Shorten(Value)}'";
 

@@ -1,0 +1,227 @@
+using Capstan.Testing;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Capstan.Manifest.Binding;
+using NJsonSchema;
+using NJsonSchema.Validation;
+using YamlDotNet.RepresentationModel;
+
+namespace Capstan.Manifest.Tests.Loading;
+
+/// <summary>The JSON Schema generated from the same description as the loader, checked by an independent validator.</summary>
+public sealed class JsonSchemaTests
+{
+    private static readonly JsonObject Generated = ManifestSchema.JsonSchema();
+
+    [Fact]
+    public async Task TheGeneratedSchema_LoadsInNJsonSchema()
+    {
+        var schema = await LoadSchema();
+
+        schema.Title.ShouldBe("capstan.yaml");
+        schema.ActualSchema.ActualProperties.Keys.ShouldBe(
+            ["version", "app", "services", "pipeline", "environments", "alerts", "notifications", "backups", "secrets"]);
+        schema.ActualSchema.RequiredProperties.ShouldBe(["version", "app"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void EveryObjectDefinition_RefusesKeysItDoesNotDeclare()
+    {
+        var definitions = Generated["$defs"].ShouldBeOfType<JsonObject>();
+
+        definitions.Count.ShouldBeGreaterThan(15);
+        foreach (var (name, definition) in definitions)
+        {
+            if (definition?["type"]?.GetValue<string>() == "object")
+            {
+                definition["additionalProperties"]?.GetValue<bool>().ShouldBe(false, $"$defs/{name}");
+            }
+        }
+
+        definitions.Select(d => d.Key).ShouldContain("capstan");
+        definitions.Select(d => d.Key).ShouldContain("job");
+        definitions.Select(d => d.Key).ShouldContain("service");
+    }
+
+    [Fact]
+    public void EveryKeyTheLoaderKnows_IsInTheSchema()
+    {
+        var definitions = Generated["$defs"].ShouldBeOfType<JsonObject>();
+
+        foreach (var (definition, fields) in ManifestSchema.Objects())
+        {
+            var properties = definitions[definition]?["properties"].ShouldBeOfType<JsonObject>();
+            properties.ShouldNotBeNull(definition);
+            properties.Select(p => p.Key).ShouldBe(fields.Select(f => f.Key), $"$defs/{definition}");
+        }
+    }
+
+    [Fact]
+    public async Task TheExampleManifest_ValidatesAgainstTheSchema()
+    {
+        var schema = await LoadSchema();
+        var json = YamlToJson(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "examples", "hello", "capstan.yaml")));
+
+        schema.Validate(json).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("minimal", "version: 1\napp: hello\n")]
+    [InlineData("strategy word", "version: 1\napp: hello\nenvironments:\n  staging: { strategy: blue-green }\n")]
+    [InlineData("strategy mapping", "version: 1\napp: hello\nenvironments:\n  production:\n    strategy: { canary: [10%, 100%], pause: 1m }\n")]
+    [InlineData("needs as one name", "version: 1\napp: hello\npipeline:\n  jobs:\n    a: { run: x }\n    b: { run: y, needs: a }\n")]
+    [InlineData("plain byte count", "version: 1\napp: hello\nservices:\n  web: { run: x, resources: { memory: 1048576 } }\n")]
+    [InlineData("empty secret declaration", "version: 1\napp: hello\nsecrets:\n  ONCALL_WEBHOOK:\n")]
+    [InlineData("empty approval", "version: 1\napp: hello\nenvironments:\n  production:\n    approval:\n")]
+    public async Task ManifestsTheLoaderAccepts_ValidateAgainstTheSchema(string name, string yaml)
+    {
+        ManifestLoader.Parse(yaml).ShouldBeClean();
+        var schema = await LoadSchema();
+
+        schema.Validate(YamlToJson(yaml)).ShouldBeEmpty(name);
+    }
+
+    [Theory]
+    [InlineData("unknown top-level key", "version: 1\napp: hello\nservces: {}\n", ValidationErrorKind.NoAdditionalPropertiesAllowed)]
+    [InlineData("unknown job key", "version: 1\napp: hello\npipeline:\n  jobs:\n    a: { run: x, neds: b }\n", ValidationErrorKind.NoAdditionalPropertiesAllowed)]
+    [InlineData("missing app", "version: 1\n", ValidationErrorKind.PropertyRequired)]
+    [InlineData("text for a number", "version: 1\napp: hello\nservices:\n  web: { run: x, replicas: two }\n", ValidationErrorKind.IntegerExpected)]
+    [InlineData("quoted version", "version: \"1\"\napp: hello\n", ValidationErrorKind.IntegerExpected)]
+    [InlineData("list for a mapping", "version: 1\napp: hello\nservices: [web]\n", ValidationErrorKind.ObjectExpected)]
+    [InlineData("version 2", "version: 2\napp: hello\n", ValidationErrorKind.NumberTooBig)]
+    [InlineData("invalid app name", "version: 1\napp: Hello_App\n", ValidationErrorKind.PatternMismatch)]
+    [InlineData("duration without unit", "version: 1\napp: hello\npipeline:\n  jobs:\n    a: { run: x, timeout: 10 }\n", ValidationErrorKind.StringExpected)]
+    [InlineData("unknown strategy", "version: 1\napp: hello\nenvironments:\n  p: { strategy: bluegreen }\n", ValidationErrorKind.NotAnyOf)]
+    public async Task ManifestsWithAShapeError_DoNotValidate(string name, string yaml, ValidationErrorKind kind)
+    {
+        var schema = await LoadSchema();
+
+        var errors = Flatten(schema.Validate(YamlToJson(yaml))).ToList();
+
+        errors.ShouldNotBeEmpty(name);
+        errors.Select(e => e.Kind).ShouldContain(kind, $"{name}: {string.Join("; ", errors.Select(e => $"{e.Kind} at {e.Path}"))}");
+    }
+
+    [Fact]
+    public void EveryReference_PointsAtADefinition()
+    {
+        var definitions = Generated["$defs"].ShouldBeOfType<JsonObject>();
+        var references = new List<string>();
+        Collect(Generated, references);
+
+        references.ShouldNotBeEmpty();
+        foreach (var reference in references)
+        {
+            reference.ShouldStartWith("#/$defs/");
+            definitions.ContainsKey(reference["#/$defs/".Length..]).ShouldBeTrue(reference);
+        }
+
+        static void Collect(JsonNode? node, List<string> into)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (key, value) in o)
+                    {
+                        if (key == "$ref")
+                        {
+                            into.Add(value!.GetValue<string>());
+                        }
+                        else
+                        {
+                            Collect(value, into);
+                        }
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var item in a)
+                    {
+                        Collect(item, into);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The schema as NJsonSchema reads it. NJsonSchema 10 implements drafts 4 to 7, where definitions live under
+    /// "definitions"; draft 2020-12 (which the generated schema declares) names them "$defs", which NJsonSchema 10
+    /// loads but cannot resolve ("The schema reference path '#/$defs/service' has not been resolved"). The rename is
+    /// the only change.
+    /// </summary>
+    private static async Task<JsonSchema> LoadSchema()
+    {
+        var json = Generated.ToJsonString().Replace("\"#/$defs/", "\"#/definitions/", StringComparison.Ordinal);
+        var draft7 = JsonNode.Parse(json)!.AsObject();
+        draft7["definitions"] = draft7["$defs"]!.DeepClone();
+        draft7.Remove("$defs");
+        draft7["$schema"] = "http://json-schema.org/draft-07/schema#";
+        return await JsonSchema.FromJsonAsync(draft7.ToJsonString(), TestContext.Current.CancellationToken)
+            .WaitAsync(Bounded.DefaultTimeout, TestContext.Current.CancellationToken);
+    }
+
+    private static IEnumerable<ValidationError> Flatten(IEnumerable<ValidationError> errors)
+    {
+        foreach (var error in errors)
+        {
+            yield return error;
+            if (error is ChildSchemaValidationError child)
+            {
+                foreach (var nested in Flatten(child.Errors.SelectMany(e => e.Value)))
+                {
+                    yield return nested;
+                }
+            }
+        }
+    }
+
+    /// <summary>YAML to JSON with YAML 1.2 core schema typing of plain scalars; quoted scalars stay strings.</summary>
+    private static string YamlToJson(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return (stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode))?.ToJsonString() ?? "null";
+    }
+
+    private static JsonNode? Convert(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(c =>
+            KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, Convert(c.Value)))),
+        YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(Convert)]),
+        YamlScalarNode scalar => Scalar(scalar),
+        _ => throw new NotSupportedException(node.GetType().Name),
+    };
+
+    private static JsonNode? Scalar(YamlScalarNode scalar)
+    {
+        var text = scalar.Value ?? "";
+        if (scalar.Style is not YamlDotNet.Core.ScalarStyle.Plain)
+        {
+            return JsonValue.Create(text);
+        }
+
+        if (text is "" or "~" or "null" or "Null" or "NULL")
+        {
+            return null;
+        }
+
+        if (text is "true" or "True" or "TRUE" or "false" or "False" or "FALSE")
+        {
+            return JsonValue.Create(text.StartsWith('t') || text.StartsWith('T'));
+        }
+
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        {
+            return JsonValue.Create(integer);
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
+        {
+            return JsonValue.Create(number);
+        }
+
+        return JsonValue.Create(text);
+    }
+}
