@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Capstan.Manifest.Diagnostics;
 using Capstan.Manifest.Yaml;
 
@@ -9,9 +8,10 @@ namespace Capstan.Manifest.Binding;
 /// <summary>A YAML list; optionally a single value where a list of one is meant (<c>needs: test</c>).</summary>
 internal sealed class ListShape<T>(Shape<T> item, bool acceptSingle = false, int minItems = 0, bool unique = false) : Shape<IReadOnlyList<T>>
 {
-    public override string Expectation => $"a list of {Plural(item.Expectation)}";
+    public override string Expectation => $"a list, each item {item.Expectation}";
 
-    internal override bool BindsEmptyValue => true;
+    /// <summary>An empty value is an empty list, unless the list needs items: then it reads as absent (the default).</summary>
+    internal override bool BindsEmptyValue => minItems == 0;
 
     internal override bool TryBind(YamlNode node, BindContext context, string path, out IReadOnlyList<T> value)
     {
@@ -103,13 +103,10 @@ internal sealed class ListShape<T>(Shape<T> item, bool acceptSingle = false, int
 
         return acceptSingle ? new JsonObject { ["anyOf"] = new JsonArray(item.ToJsonSchema(schema), array) } : array;
     }
-
-    private static string Plural(string expectation) =>
-        expectation.StartsWith("a ", StringComparison.Ordinal) ? expectation[2..] + "s" : expectation;
 }
 
 /// <summary>The rule names must follow where they are keys of a mapping (job names, secret names...).</summary>
-internal sealed record NameRule(string Description, Regex Pattern, string JsonPattern);
+internal sealed record NameRule(string Description, Func<string, bool> IsValid, string JsonPattern);
 
 /// <summary>A mapping from names to values of one shape, in the order written.</summary>
 internal sealed class MapShape<T>(NameRule keys, Shape<T> values, string what) : Shape<IReadOnlyDictionary<string, T>>
@@ -138,7 +135,7 @@ internal sealed class MapShape<T>(NameRule keys, Shape<T> values, string what) :
         {
             var childPath = SourceMap.Child(path, key.Value);
             context.Map.RecordKey(childPath, key.Start);
-            if (!keys.Pattern.IsMatch(key.Value))
+            if (!keys.IsValid(key.Value))
             {
                 context.Error(key.Start, ErrorCodes.InvalidName,
                     $"'{YamlScalar.Shorten(key.Value)}' in {SourceMap.Display(path)} is not a valid name; {keys.Description}");
@@ -158,6 +155,6 @@ internal sealed class MapShape<T>(NameRule keys, Shape<T> values, string what) :
     {
         ["type"] = "object",
         ["propertyNames"] = new JsonObject { ["pattern"] = keys.JsonPattern },
-        ["additionalProperties"] = values.BindsEmptyValue ? ObjectShape<object>.OrNull(values.ToJsonSchema(schema)) : values.ToJsonSchema(schema),
+        ["additionalProperties"] = values.BindsEmptyValue && values.AcceptsEmptyValue ? ObjectShape<object>.OrNull(values.ToJsonSchema(schema)) : values.ToJsonSchema(schema),
     };
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Capstan.Manifest.Alerts;
 using Capstan.Manifest.Diagnostics;
 using Capstan.Manifest.Model;
@@ -9,43 +8,47 @@ using Capstan.Manifest.Yaml;
 namespace Capstan.Manifest.Binding;
 
 /// <summary>The shape of capstan.yaml, version 1. docs/manifest.md documents every key declared here.</summary>
-internal static partial class ManifestSchema
+internal static class ManifestSchema
 {
+    private const string HostPattern = "^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$";
+    private const string UrlPathPattern = "^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$";
+    private const string EmailPattern = "^[^@\\s]+@[^@\\s]+$";
+
     public static readonly NameRule ResourceName = new(
         "names start with a lowercase letter and hold lowercase letters, digits, '-' and '_' (at most 63)",
-        ResourceNameRegex(), "^[a-z][a-z0-9_-]{0,62}$");
+        Names.IsResourceName, "^[a-z][a-z0-9_-]{0,62}$");
 
     public static readonly NameRule VariableName = new(
         "variable names hold letters, digits and '_' and do not start with a digit",
-        VariableNameRegex(), "^[A-Za-z_][A-Za-z0-9_]*$");
+        Names.IsVariableName, "^[A-Za-z_][A-Za-z0-9_]*$");
 
     public static readonly NameRule LabelName = new(
         "label names hold letters, digits and '_' and do not start with a digit",
-        VariableNameRegex(), "^[A-Za-z_][A-Za-z0-9_]*$");
+        Names.IsVariableName, "^[A-Za-z_][A-Za-z0-9_]*$");
 
     private static readonly PatternShape AppName = new(
         "an application name (lowercase letters, digits and '-', starting with a letter, at most 63)",
-        AppNameRegex(), "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$");
+        Names.IsAppName, "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$");
 
     private static readonly PatternShape Name = new(
-        "a name (" + ResourceName.Description + ")", ResourceNameRegex(), ResourceName.JsonPattern);
+        "a name (" + ResourceName.Description + ")", Names.IsResourceName, ResourceName.JsonPattern);
 
     private static readonly PatternShape AlertName = new(
         "an alert name (letters, digits, '-' and '_', starting with a letter)",
-        AlertNameRegex(), "^[A-Za-z][A-Za-z0-9_-]{0,127}$");
+        Names.IsAlertName, "^[A-Za-z][A-Za-z0-9_-]{0,127}$");
 
     private static readonly PatternShape SecretName = new(
-        "a secret name (letters, digits and '_', not starting with a digit)", VariableNameRegex(), VariableName.JsonPattern);
+        "a secret name (letters, digits and '_', not starting with a digit)", Names.IsVariableName, VariableName.JsonPattern);
 
     private static readonly PatternShape Host = new(
         "a host name like shop.localhost (lowercase letters, digits, '-' and dots)",
-        HostRegex(), "^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$");
+        Names.IsHost, HostPattern);
 
     private static readonly PatternShape UrlPath = new(
-        "a URL path starting with '/'", UrlPathRegex(), "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", ErrorCodes.InvalidFormat);
+        "a URL path: '/' then letters, digits and -._~!$&'()*+,;=:@%/?", Names.IsUrlPath, UrlPathPattern, ErrorCodes.InvalidFormat);
 
     private static readonly PatternShape Email = new(
-        "an email address", EmailRegex(), "^[^@\\s]+@[^@\\s]+$", ErrorCodes.InvalidFormat);
+        "an email address", Names.IsEmail, EmailPattern, ErrorCodes.InvalidFormat);
 
     private static readonly TextShape Text = new();
     private static readonly TemplateShape Value = new(TemplateKind.Value, allowEmpty: true);
@@ -220,7 +223,7 @@ internal static partial class ManifestSchema
         var written = f.InFileOrder(StrategyKinds.Where(f.IsWritten));
         if (written.Length == 0)
         {
-            f.Error("", ErrorCodes.ConflictingKeys, $"{SourceMap.Display(f.Path)} needs one of {string.Join(", ", StrategyKinds.Select(k => $"'{k}'"))}");
+            f.Error("", ErrorCodes.ConflictingKeys, $"{SourceMap.Display(f.Path)} needs one of 'recreate', 'rolling', 'blue-green' or 'canary'");
             return RollingStrategy.Default;
         }
 
@@ -313,7 +316,7 @@ internal static partial class ManifestSchema
 
     // ---- backups and secrets --------------------------------------------------------------------
 
-    private static readonly ObjectShape<BackupRetention> Retention = new("keep", "How many backups to keep per period; periods not written keep none.", f =>
+    private static readonly ObjectShape<BackupRetention> Retention = new ObjectShape<BackupRetention>("keep", "How many backups to keep per period; periods not written keep none.", f =>
     {
         var keep = new BackupRetention
         {
@@ -328,7 +331,7 @@ internal static partial class ManifestSchema
         }
 
         return keep;
-    });
+    }).RejectsEmpty();
 
     private static readonly ChoiceShape<VerifyFrequency> Verify = new(
         ("never", VerifyFrequency.Never), ("every", VerifyFrequency.EveryBackup), ("daily", VerifyFrequency.Daily),
@@ -379,6 +382,18 @@ internal static partial class ManifestSchema
         Backups = f.Optional("backups", new MapShape<BackupPolicy>(ResourceName, Backup, "backup names to backups"), "Backups, by name.", Empty<BackupPolicy>()),
         Secrets = f.Optional("secrets", new MapShape<SecretDeclaration>(VariableName, Secret, "secret names to declarations"), "Secrets the application uses, by name.", Empty<SecretDeclaration>()),
     });
+
+    /// <summary>Every naming rule with its JSON Schema pattern, for the test that both agree.</summary>
+    internal static IEnumerable<(string Name, Func<string, bool> IsValid, string JsonPattern)> NameRules()
+    {
+        yield return ("app", Names.IsAppName, "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$");
+        yield return ("resource", ResourceName.IsValid, ResourceName.JsonPattern);
+        yield return ("variable", VariableName.IsValid, VariableName.JsonPattern);
+        yield return ("alert", Names.IsAlertName, "^[A-Za-z][A-Za-z0-9_-]{0,127}$");
+        yield return ("host", Names.IsHost, HostPattern);
+        yield return ("url path", Names.IsUrlPath, UrlPathPattern);
+        yield return ("email", Names.IsEmail, EmailPattern);
+    }
 
     /// <summary>Every object shape, for documentation checks.</summary>
     internal static IEnumerable<(string Definition, IReadOnlyList<FieldInfo> Fields)> Objects()
@@ -434,26 +449,12 @@ internal static partial class ManifestSchema
 
     private static IReadOnlyDictionary<string, T> Empty<T>() => new Dictionary<string, T>();
 
-    [GeneratedRegex("^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial Regex AppNameRegex();
 
-    [GeneratedRegex("^[a-z][a-z0-9_-]{0,62}$")]
-    private static partial Regex ResourceNameRegex();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex VariableNameRegex();
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{0,127}$")]
-    private static partial Regex AlertNameRegex();
 
-    [GeneratedRegex(@"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")]
-    private static partial Regex HostRegex();
 
-    [GeneratedRegex("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")]
-    private static partial Regex UrlPathRegex();
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+$")]
-    private static partial Regex EmailRegex();
 
     private sealed record EmailSettings(IReadOnlyList<string> To, string? From, Template Smtp);
 }

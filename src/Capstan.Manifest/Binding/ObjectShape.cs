@@ -14,10 +14,20 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
     private readonly List<string[]> _exactlyOne = [];
     private readonly List<string[]> _atMostOne = [];
     private IReadOnlyList<FieldInfo>? _fields;
+    private bool _rejectsEmpty;
 
     public override string Expectation => "a mapping";
 
     internal override bool BindsEmptyValue => true;
+
+    internal override bool AcceptsEmptyValue => !_rejectsEmpty && _exactlyOne.Count == 0 && !FieldList.Any(f => f.Required);
+
+    /// <summary>An empty mapping is an error even though no key is required (its build function reports why).</summary>
+    public ObjectShape<T> RejectsEmpty()
+    {
+        _rejectsEmpty = true;
+        return this;
+    }
 
     /// <summary>Exactly one of <paramref name="keys"/> must be given.</summary>
     public ObjectShape<T> ExactlyOneOf(params string[] keys)
@@ -93,7 +103,7 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
             return;
         }
 
-        var known = FieldList.Select(f => f.Key).ToArray();
+        string[]? known = null; // described only when a key is unknown: describing runs the build function again
         foreach (var (key, _) in mapping.Entries)
         {
             if (fields.WasAsked(key.Value))
@@ -101,6 +111,7 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
                 continue;
             }
 
+            known ??= [.. FieldList.Select(f => f.Key)];
             var suggestion = Suggestions.Closest(key.Value, known);
             var where = path.Length == 0 ? "at the top level" : $"in {SourceMap.Display(path)}";
             context.Error(key.Start, ErrorCodes.UnknownKey, suggestion is not null
@@ -119,7 +130,7 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
         {
             // `key:` with nothing after it is allowed where the loader allows it: an optional key reads it as absent
             // (or, for mappings and lists, as empty).
-            var property = field.Required ? field.Schema(schema) : OrNull(field.Schema(schema));
+            var property = field.Required || !field.AcceptsEmpty() ? field.Schema(schema) : OrNull(field.Schema(schema));
             property["description"] = field.Description;
             if (field.Default is not null)
             {
@@ -145,15 +156,27 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
             result["required"] = required;
         }
 
+        // "Given" as the loader sees it (Fields.Has): written, and not empty unless an empty value means an empty mapping.
+        JsonObject Given(string key)
+        {
+            var given = new JsonObject { ["required"] = new JsonArray(key) };
+            if (FieldList.FirstOrDefault(f => f.Key == key) is { } field && !field.BindsEmpty())
+            {
+                given["properties"] = new JsonObject { [key] = new JsonObject { ["not"] = new JsonObject { ["type"] = "null" } } };
+            }
+
+            return given;
+        }
+
         var rules = new JsonArray();
         foreach (var keys in _exactlyOne)
         {
-            rules.Add((JsonNode)new JsonObject { ["oneOf"] = new JsonArray([.. keys.Select(k => (JsonNode)new JsonObject { ["required"] = new JsonArray(k) })]) });
+            rules.Add((JsonNode)new JsonObject { ["oneOf"] = new JsonArray([.. keys.Select(k => (JsonNode)Given(k))]) });
         }
 
         foreach (var keys in _atMostOne)
         {
-            rules.Add((JsonNode)new JsonObject { ["not"] = new JsonObject { ["required"] = new JsonArray([.. keys.Select(k => (JsonNode?)k)]) } });
+            rules.Add((JsonNode)new JsonObject { ["not"] = new JsonObject { ["allOf"] = new JsonArray([.. keys.Select(k => (JsonNode)Given(k))]) } });
         }
 
         if (rules.Count > 0)
@@ -184,7 +207,7 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
 }
 
 /// <summary>A key an object accepts, as the schema and the docs see it.</summary>
-internal sealed record FieldInfo(string Key, string Description, bool Required, Func<SchemaBuilder, JsonObject> Schema, JsonNode? Default);
+internal sealed record FieldInfo(string Key, string Description, bool Required, Func<SchemaBuilder, JsonObject> Schema, JsonNode? Default, Func<bool> AcceptsEmpty, Func<bool> BindsEmpty);
 
 /// <summary>
 /// The keys of one mapping, asked for by an object's build function. In describe mode (no document) every call
@@ -338,7 +361,7 @@ internal sealed class Fields
             return false;
         }
 
-        Described.Add(new FieldInfo(key, description, required, shape.ToJsonSchema, hasDefault && @default is not null ? shape.DefaultToJson(@default) : null));
+        Described.Add(new FieldInfo(key, description, required, shape.ToJsonSchema, hasDefault && @default is not null ? shape.DefaultToJson(@default) : null, () => shape.AcceptsEmptyValue, () => shape.BindsEmptyValue));
         return true;
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Capstan.Manifest.Diagnostics;
 using Capstan.Manifest.Values;
 using Capstan.Manifest.Yaml;
@@ -22,7 +21,8 @@ internal abstract class ScalarShape<T> : Shape<T>
 
         if (scalar.IsNull)
         {
-            context.Error(node.Start, ErrorCodes.MissingValue, $"{SourceMap.Display(path)} is empty; expected {Expectation}");
+            var hint = AllowsEmptyText ? "; write \"\" for empty text" : "";
+            context.Error(node.Start, ErrorCodes.MissingValue, $"{SourceMap.Display(path)} is empty; expected {Expectation}{hint}");
             return false;
         }
 
@@ -30,6 +30,9 @@ internal abstract class ScalarShape<T> : Shape<T>
     }
 
     protected abstract bool TryParse(YamlScalar scalar, BindContext context, string path, out T value);
+
+    /// <summary>True when <c>""</c> is a valid value, so that an empty value's message can say to write it.</summary>
+    protected virtual bool AllowsEmptyText => false;
 
     /// <summary>Reports a parse error at the exact character of the scalar when the source allows it.</summary>
     protected static bool Fail(YamlScalar scalar, BindContext context, string path, string code, ValueError error)
@@ -56,6 +59,8 @@ internal sealed class TextShape(bool allowEmpty = false, int maxLength = 4096) :
 {
     public override string Expectation => "text";
 
+    protected override bool AllowsEmptyText => allowEmpty;
+
     protected override bool TryParse(YamlScalar scalar, BindContext context, string path, out string value)
     {
         value = scalar.Value;
@@ -81,15 +86,15 @@ internal sealed class TextShape(bool allowEmpty = false, int maxLength = 4096) :
     internal override JsonNode? DefaultToJson(string value) => value;
 }
 
-/// <summary>Text that must match a pattern: names, host names, URL paths.</summary>
-internal sealed class PatternShape(string expectation, Regex pattern, string jsonPattern, string code = ErrorCodes.InvalidName) : ScalarShape<string>
+/// <summary>Text that must follow a rule: names, host names, URL paths; the rule's JSON Schema pattern goes to the schema.</summary>
+internal sealed class PatternShape(string expectation, Func<string, bool> isValid, string jsonPattern, string code = ErrorCodes.InvalidName) : ScalarShape<string>
 {
     public override string Expectation => expectation;
 
     protected override bool TryParse(YamlScalar scalar, BindContext context, string path, out string value)
     {
         value = scalar.Value;
-        if (pattern.IsMatch(value))
+        if (isValid(value))
         {
             return true;
         }
@@ -108,6 +113,8 @@ internal sealed class PatternShape(string expectation, Regex pattern, string jso
 internal sealed class TemplateShape(TemplateKind kind, bool allowEmpty = false) : ScalarShape<Template>
 {
     public override string Expectation => kind == TemplateKind.Script ? "a shell script" : "text";
+
+    protected override bool AllowsEmptyText => allowEmpty;
 
     protected override bool TryParse(YamlScalar scalar, BindContext context, string path, out Template value)
     {
@@ -380,7 +387,6 @@ internal sealed class ChoiceShape<T>(params (string Text, T Value)[] choices) : 
         choices.Where(c => EqualityComparer<T>.Default.Equals(c.Value, value)).Select(c => (JsonNode?)c.Text).FirstOrDefault();
 }
 
-/// <summary>A relative path inside the project (no absolute paths, no <c>..</c> escaping the folder).</summary>
 /// <summary>
 /// A file path. By default relative to the folder of capstan.yaml and inside it; <c>allowAbsolute</c> also takes
 /// absolute paths (but a relative one still may not climb out with <c>..</c>); <c>allowOutside</c> takes anything.
@@ -409,8 +415,14 @@ internal sealed class ProjectPathShape(bool allowOutside = false, bool allowAbso
             return true;
         }
 
+        var absolute = value.StartsWith('/');
+        if (absolute && allowAbsolute)
+        {
+            return true;
+        }
+
         var depth = 0;
-        var escapes = (value.StartsWith('/') && !allowAbsolute) || value.StartsWith('~');
+        var escapes = absolute || value.StartsWith('~');
         foreach (var segment in value.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             depth += segment switch { ".." => -1, "." => 0, _ => 1 };

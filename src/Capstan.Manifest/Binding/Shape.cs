@@ -28,6 +28,12 @@ public abstract class Shape<T>
     /// </summary>
     internal virtual bool BindsEmptyValue => false;
 
+    /// <summary>
+    /// True when an empty value given to an optional key of this shape is valid (it reads as absent, or as an empty
+    /// mapping or list that is fine); the JSON Schema then allows <c>null</c> there.
+    /// </summary>
+    internal virtual bool AcceptsEmptyValue => true;
+
     /// <summary>The JSON form of a default value, for the schema; null when it has none worth showing.</summary>
     internal virtual JsonNode? DefaultToJson(T value) => null;
 }

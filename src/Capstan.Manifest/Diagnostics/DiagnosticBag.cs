@@ -3,8 +3,11 @@ namespace Capstan.Manifest.Diagnostics;
 /// <summary>Collects every diagnostic of one file so that all of them are reported at once.</summary>
 public sealed class DiagnosticBag
 {
-    /// <summary>More diagnostics than this in one file help no one; the rest are counted, not kept.</summary>
+    /// <summary>More diagnostics than this in one file help no one: the first ones in the file are listed, the rest counted.</summary>
     public const int MaxDiagnostics = 500;
+
+    /// <summary>Diagnostics kept to choose the first <see cref="MaxDiagnostics"/> in file order from; beyond, only counted.</summary>
+    private const int MaxKept = 20_000;
 
     private readonly List<Diagnostic> _items = [];
     private int _dropped;
@@ -25,7 +28,7 @@ public sealed class DiagnosticBag
 
     public void Add(SourcePosition at, string code, string message, DiagnosticSeverity severity)
     {
-        if (_items.Count >= MaxDiagnostics)
+        if (_items.Count >= MaxKept)
         {
             _dropped++;
             return;
@@ -52,13 +55,14 @@ public sealed class DiagnosticBag
             .ThenBy(x => x.d.Severity)
             .ThenBy(x => x.i)
             .Select(x => x.d)];
-        if (_dropped > 0)
+        var unlisted = _dropped + Math.Max(0, sorted.Count - MaxDiagnostics);
+        if (unlisted > 0)
         {
-            var last = sorted[^1];
-            sorted.Add(last with
+            sorted.RemoveRange(MaxDiagnostics, sorted.Count - MaxDiagnostics);
+            sorted.Add(sorted[^1] with
             {
                 Code = ErrorCodes.TooManyDiagnostics,
-                Message = $"{_dropped} more problems were found and not listed; fix these {MaxDiagnostics} first",
+                Message = $"{unlisted} more problems were found and not listed; fix these {MaxDiagnostics} first",
                 Severity = DiagnosticSeverity.Error,
             });
         }

@@ -278,10 +278,11 @@ internal sealed class ManifestValidator
                 _bag.Error(_map.Value(path + "/service"), ErrorCodes.UnknownService,
                     Unknown($"backup '{backup.Name}' names unknown service '{service}'", service, [.. _manifest.Services.Keys], "services"));
             }
-            else if (backup.Service is null && backup.Path is { } file && !file.StartsWith('/') && _manifest.Services.Count > 1)
+            else if (backup.Service is null && backup.Path is { } file && !file.StartsWith('/') && _manifest.Services.Count != 1)
             {
-                _bag.Error(_map.Key(path), ErrorCodes.MissingValue,
-                    $"backup '{backup.Name}' has the relative path '{file}' but names no service, and there are {_manifest.Services.Count}; add 'service: NAME' to say whose data folder it is in");
+                _bag.Error(_map.Key(path), ErrorCodes.MissingValue, _manifest.Services.Count == 0
+                    ? $"backup '{backup.Name}' has the relative path '{file}', but there is no service whose data folder it could be in; write an absolute path or declare the service"
+                    : $"backup '{backup.Name}' has the relative path '{file}' but names no service, and there are {_manifest.Services.Count}; add 'service: NAME' to say whose data folder it is in");
             }
 
             if (ReferenceEquals(backup.Schedule, ManifestSchema.InvalidSchedule))
@@ -315,6 +316,11 @@ internal sealed class ManifestValidator
         foreach (var job in _manifest.Pipeline.Jobs.Values)
         {
             CheckReserved(job.Env.Keys, SourceMap.Path("pipeline", "jobs", job.Name, "env"), includePort: false);
+            for (var i = 0; i < job.Steps.Count; i++)
+            {
+                var stepPath = SourceMap.Child(SourceMap.Path("pipeline", "jobs", job.Name, "steps"), i);
+                CheckReserved(job.Steps[i].Env.Keys, stepPath + "/env", includePort: false);
+            }
         }
     }
 

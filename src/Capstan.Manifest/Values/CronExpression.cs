@@ -233,8 +233,67 @@ public sealed class CronExpression
     {
         zone ??= TimeZoneInfo.Utc;
         var local = TimeZoneInfo.ConvertTime(after, zone).DateTime;
-        var t = new DateTime(local.Year, local.Month, local.Day, local.Hour, local.Minute, 0, DateTimeKind.Unspecified).AddMinutes(1);
+        var t = Truncate(local).AddMinutes(1);
         var limit = t.AddYears(5);
+        while (NextMatch(t, limit) is { } match)
+        {
+            if (zone == TimeZoneInfo.Utc)
+            {
+                return new DateTimeOffset(match, TimeSpan.Zero);
+            }
+
+            if (zone.IsInvalidTime(match))
+            {
+                t = match.AddMinutes(1); // skipped by a daylight-saving jump
+                continue;
+            }
+
+            var offset = zone.IsAmbiguousTime(match) ? zone.GetAmbiguousTimeOffsets(match).Max() : zone.GetUtcOffset(match);
+            var occurrence = new DateTimeOffset(match, offset);
+            if (occurrence > after)
+            {
+                return occurrence;
+            }
+
+            t = match.AddMinutes(1);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The longest wait between two firings over a year from <paramref name="from"/> (UTC), used to check a
+    /// schedule against a recovery point objective; null when the expression never fires. A schedule that fires
+    /// less than once a year (<c>0 0 29 2 *</c>) is measured between its first two firings.
+    /// </summary>
+    public TimeSpan? LongestGap(DateTimeOffset from)
+    {
+        // Plain UTC date arithmetic: no time zone to consult, so a year of hourly firings costs microseconds.
+        var start = Truncate(from.UtcDateTime).AddMinutes(1);
+        var end = start.AddDays(366);
+        if (NextMatch(start, start.AddYears(5)) is not { } previous)
+        {
+            return null;
+        }
+
+        var longest = TimeSpan.Zero;
+        for (var i = 0; i < 20_000 && (previous < end || i == 0); i++)
+        {
+            if (NextMatch(previous.AddMinutes(1), previous.AddYears(5)) is not { } next)
+            {
+                break;
+            }
+
+            longest = next - previous > longest ? next - previous : longest;
+            previous = next;
+        }
+
+        return longest;
+    }
+
+    /// <summary>The first minute at or after <paramref name="t"/> (a wall-clock time) that matches, before <paramref name="limit"/>.</summary>
+    private DateTime? NextMatch(DateTime t, DateTime limit)
+    {
         while (t < limit)
         {
             if ((_months & (1 << t.Month)) == 0)
@@ -263,58 +322,17 @@ public sealed class CronExpression
                 continue;
             }
 
-            if (zone.IsInvalidTime(t))
-            {
-                t = t.AddMinutes(1); // skipped by a daylight-saving jump
-                continue;
-            }
-
-            var offset = zone.IsAmbiguousTime(t) ? zone.GetAmbiguousTimeOffsets(t).Max() : zone.GetUtcOffset(t);
-            var occurrence = new DateTimeOffset(t, offset);
-            if (occurrence > after)
-            {
-                return occurrence;
-            }
-
-            t = t.AddMinutes(1);
+            return t;
         }
 
         return null;
     }
 
+    private static DateTime Truncate(DateTime t) => new(t.Year, t.Month, t.Day, t.Hour, t.Minute, 0, DateTimeKind.Unspecified);
+
     /// <summary>The lowest set bit at or above <paramref name="from"/>, or 64 when there is none.</summary>
     private static int NextBit(ulong mask, int from) =>
         from > 63 ? 64 : System.Numerics.BitOperations.TrailingZeroCount(mask & (ulong.MaxValue << from));
-
-    /// <summary>
-    /// The longest wait between two firings over a year from <paramref name="from"/> (UTC), used to check a
-    /// schedule against a recovery point objective; null when the expression never fires. A schedule that fires
-    /// less than once a year (<c>0 0 29 2 *</c>) is measured between its first two firings.
-    /// </summary>
-    public TimeSpan? LongestGap(DateTimeOffset from)
-    {
-        var end = from.AddDays(366);
-        var previous = GetNextOccurrence(from);
-        if (previous is null)
-        {
-            return null;
-        }
-
-        var longest = TimeSpan.Zero;
-        for (var i = 0; i < 20_000 && (previous < end || i == 0); i++)
-        {
-            var next = GetNextOccurrence(previous.Value);
-            if (next is null)
-            {
-                break;
-            }
-
-            longest = next.Value - previous.Value > longest ? next.Value - previous.Value : longest;
-            previous = next;
-        }
-
-        return longest;
-    }
 
     public override string ToString() => Text;
 }

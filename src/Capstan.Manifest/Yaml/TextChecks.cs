@@ -105,9 +105,10 @@ internal static class TextChecks
 
             if (!isBlank && rest.Length > 0 && rest[0] == '\t')
             {
-                if (lines.Count < MaxReportsPerKind)
+                // Every such line is returned (so that reading can repair it); the first few are reported.
+                lines.Add(line);
+                if (lines.Count <= MaxReportsPerKind)
                 {
-                    lines.Add(line);
                     bag.Error(new SourcePosition(line, spaces + 1), ErrorCodes.TabIndentation,
                         "tab character in indentation; YAML indents with spaces only");
                 }

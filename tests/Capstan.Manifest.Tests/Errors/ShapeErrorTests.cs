@@ -511,7 +511,7 @@ public sealed class ShapeErrorTests
                   pause: 30s
             """);
 
-        result.ShouldReportOnly(ErrorCodes.ConflictingKeys, 6, 7, "environments.production.strategy needs one of 'recreate', 'rolling', 'blue-green', 'canary'");
+        result.ShouldReportOnly(ErrorCodes.ConflictingKeys, 6, 7, "environments.production.strategy needs one of 'recreate', 'rolling', 'blue-green' or 'canary'");
     }
 
     [Fact]
@@ -646,7 +646,7 @@ public sealed class ShapeErrorTests
                 health: { readiness: ready }
             """);
 
-        result.ShouldReportOnly(ErrorCodes.InvalidFormat, 6, 26, "services.web.health.readiness: 'ready' is not a URL path starting with '/'");
+        result.ShouldReportOnly(ErrorCodes.InvalidFormat, 6, 26, "services.web.health.readiness: 'ready' is not a URL path: '/' then letters, digits and");
     }
 
     // ---- numbers out of range -----------------------------------------------------------------------

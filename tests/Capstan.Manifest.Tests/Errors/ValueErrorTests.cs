@@ -197,7 +197,7 @@ public sealed class ValueErrorTests
             app: hello
             backups:
               db:
-                sqlite: app.db
+                sqlite: /var/lib/hello/app.db
                 schedule: "0 25 * * *"
             """);
 
@@ -212,7 +212,7 @@ public sealed class ValueErrorTests
             app: hello
             backups:
               db:
-                sqlite: app.db
+                sqlite: /var/lib/hello/app.db
                 schedule: 0 0 * 13 *
             """);
 
@@ -227,7 +227,7 @@ public sealed class ValueErrorTests
             app: hello
             backups:
               db:
-                sqlite: app.db
+                sqlite: /var/lib/hello/app.db
                 schedule: "0 0 3 * * *"
             """);
 
@@ -242,7 +242,7 @@ public sealed class ValueErrorTests
             app: hello
             backups:
               db:
-                sqlite: app.db
+                sqlite: /var/lib/hello/app.db
                 schedule: "0 0 30 2 *"
             """);
 

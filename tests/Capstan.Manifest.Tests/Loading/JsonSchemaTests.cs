@@ -81,6 +81,31 @@ public sealed class JsonSchemaTests
         schema.Validate(YamlToJson(yaml)).ShouldBeEmpty(name);
     }
 
+    /// <summary>An empty value (<c>key:</c>) is valid for the schema exactly when it is valid for the loader.</summary>
+    [Theory]
+    [InlineData("route:", "services:\n  web:\n    run: x\n    route:\n")]
+    [InlineData("health:", "services:\n  web:\n    run: x\n    health:\n")]
+    [InlineData("runbook:", "services:\n  web: { run: x }\nalerts:\n  - name: A\n    when: up(web) < 1\n    runbook:\n")]
+    [InlineData("pipeline:", "pipeline:\n")]
+    [InlineData("cache:", "pipeline:\n  jobs:\n    a:\n      run: x\n      cache:\n")]
+    [InlineData("steps:", "pipeline:\n  jobs:\n    a:\n      run: x\n      steps:\n")]
+    [InlineData("needs:", "pipeline:\n  jobs:\n    a:\n      run: x\n      needs:\n")]
+    [InlineData("canary:", "environments:\n  p:\n    strategy:\n      canary:\n")]
+    [InlineData("keep:", "services:\n  web: { run: x }\nbackups:\n  db:\n    sqlite: a.db\n    schedule: \"@hourly\"\n    keep:\n")]
+    [InlineData("email:", "notifications:\n  ops:\n    email:\n")]
+    [InlineData("secret X:", "secrets:\n  X:\n")]
+    [InlineData("job a:", "pipeline:\n  jobs:\n    a:\n")]
+    public async Task AnEmptyValue_IsValidForTheSchemaExactlyWhenTheLoaderAcceptsIt(string name, string body)
+    {
+        var yaml = "version: 1\napp: hello\n" + body;
+        var schema = await LoadSchema();
+
+        var loaderAccepts = ManifestLoader.Parse(yaml).IsValid;
+        var schemaAccepts = schema.Validate(YamlToJson(yaml)).Count == 0;
+
+        schemaAccepts.ShouldBe(loaderAccepts, $"{name}: the loader {(loaderAccepts ? "accepts" : "refuses")} it\n{Diagnosed.Listing(ManifestLoader.Parse(yaml))}");
+    }
+
     [Theory]
     [InlineData("unknown top-level key", "version: 1\napp: hello\nservces: {}\n", ValidationErrorKind.NoAdditionalPropertiesAllowed)]
     [InlineData("unknown job key", "version: 1\napp: hello\npipeline:\n  jobs:\n    a: { run: x, neds: b }\n", ValidationErrorKind.NoAdditionalPropertiesAllowed)]
