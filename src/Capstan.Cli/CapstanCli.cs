@@ -67,6 +67,7 @@ public static class CapstanCli
             ValidateCommand.Create(console),
             SchemaCommand.Create(console),
             InitCommand.Create(console),
+            StateCommand.Create(console),
         };
 
         root.HelpName = "capstan"; // not the name of the host process (tests run in a test host)

@@ -10,13 +10,17 @@ public sealed class CliConsole
 {
     private IAnsiConsole? _error;
 
-    public CliConsole(TextWriter output, TextWriter error, bool colors, string workingDirectory)
+    public CliConsole(TextWriter output, TextWriter error, bool colors, string workingDirectory, Func<string, string?>? environment = null)
     {
         Output = output;
         Error = error;
         Colors = colors;
         WorkingDirectory = workingDirectory;
+        Environment = environment ?? System.Environment.GetEnvironmentVariable;
     }
+
+    /// <summary>Reads an environment variable (tests give their own, so that nothing process-wide changes).</summary>
+    public Func<string, string?> Environment { get; }
 
     public TextWriter Output { get; }
 
@@ -39,9 +43,9 @@ public sealed class CliConsole
     public static CliConsole ForProcess()
     {
         var colors = !Console.IsErrorRedirected
-            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
-            && Environment.GetEnvironmentVariable("TERM") is not "dumb";
-        return new CliConsole(Console.Out, Console.Error, colors, Environment.CurrentDirectory);
+            && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("NO_COLOR"))
+            && System.Environment.GetEnvironmentVariable("TERM") is not "dumb";
+        return new CliConsole(Console.Out, Console.Error, colors, System.Environment.CurrentDirectory);
     }
 
     /// <summary>Resolves a path from the command line.</summary>
