@@ -94,13 +94,13 @@ public class ValidateCommandTests
             version: 1
             app: shop
             backups:
-              db: { sqlite: shop.db, schedule: "0 */6 * * *", rpo: 1h }
+              db: { sqlite: /srv/shop.db, schedule: "0 */6 * * *", rpo: 1h }
             """);
 
         var run = await CliRun.Of(folder.Path, "validate");
 
         run.ExitCode.ShouldBe(ExitCodes.Success);
-        run.Error.ShouldContain("capstan.yaml:4:36: warning CAP036: backup 'db' runs as rarely as every 6h");
+        run.Error.ShouldContain("capstan.yaml:4:41: warning CAP036: backup 'db' runs as rarely as every 6h");
         run.Output.ShouldContain("capstan.yaml is valid (1 warning)");
     }
 
