@@ -76,8 +76,8 @@ public static class ManifestLoader
     public static ManifestLoadResult Parse(ReadOnlySpan<byte> bytes, string displayPath = FileName, string? baseDirectory = null, string fullPath = "")
     {
         var bag = new DiagnosticBag(displayPath);
-        var map = new SourceMap(displayPath);
         var root = YamlReader.Read(bytes, bag, out var source);
+        var map = new SourceMap(displayPath, root);
         // Bind whatever could be read, even after recoverable errors, so that every error is reported at once;
         // a missing tree after errors means the file could not be read at all.
         var manifest = source is null || (root is null && bag.HasErrors) ? null : Bind(root, bag, map, baseDirectory);

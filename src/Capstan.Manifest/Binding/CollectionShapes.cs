@@ -15,7 +15,6 @@ internal sealed class ListShape<T>(Shape<T> item, bool acceptSingle = false, int
 
     internal override bool TryBind(YamlNode node, BindContext context, string path, out IReadOnlyList<T> value)
     {
-        context.Map.RecordValue(path, node.Start);
         value = [];
         if (node is YamlScalar { IsNull: true })
         {
@@ -33,7 +32,6 @@ internal sealed class ListShape<T>(Shape<T> item, bool acceptSingle = false, int
             if (acceptSingle && node is YamlScalar)
             {
                 var single = SourceMap.Child(path, 0);
-                context.Map.RecordKey(single, node.Start);
                 if (item.TryBind(node, context, single, out var one))
                 {
                     value = [one];
@@ -54,7 +52,6 @@ internal sealed class ListShape<T>(Shape<T> item, bool acceptSingle = false, int
         {
             var child = sequence.Items[i];
             var childPath = SourceMap.Child(path, i);
-            context.Map.RecordKey(childPath, child.Start);
             if (!item.TryBind(child, context, childPath, out var bound))
             {
                 continue;
@@ -76,7 +73,10 @@ internal sealed class ListShape<T>(Shape<T> item, bool acceptSingle = false, int
             sourceIndices.Add(i);
         }
 
-        context.Map.RecordListIndices(path, [.. sourceIndices]);
+        if (sourceIndices.Count < sequence.Items.Count)
+        {
+            context.Map.RecordListIndices(path, [.. sourceIndices]);
+        }
 
         if (sequence.Items.Count < minItems)
         {
@@ -117,7 +117,6 @@ internal sealed class MapShape<T>(NameRule keys, Shape<T> values, string what) :
 
     internal override bool TryBind(YamlNode node, BindContext context, string path, out IReadOnlyDictionary<string, T> value)
     {
-        context.Map.RecordValue(path, node.Start);
         var map = new OrderedDictionary<string, T>(StringComparer.Ordinal);
         value = map;
         if (node is YamlScalar { IsNull: true })
@@ -134,7 +133,6 @@ internal sealed class MapShape<T>(NameRule keys, Shape<T> values, string what) :
         foreach (var (key, child) in mapping.Entries)
         {
             var childPath = SourceMap.Child(path, key.Value);
-            context.Map.RecordKey(childPath, key.Start);
             if (!keys.IsValid(key.Value))
             {
                 context.Error(key.Start, ErrorCodes.InvalidName,

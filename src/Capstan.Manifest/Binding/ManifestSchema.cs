@@ -487,7 +487,7 @@ internal sealed class AlertConditionShape : ScalarShape<AlertCondition>
 
         for (var i = 0; i < condition.Arguments.Count; i++)
         {
-            context.Map.RecordValue(SourceMap.Child(path, i), scalar.PositionOf(condition.Arguments[i].Offset));
+            context.Map.RecordInside(SourceMap.Child(path, i), scalar.PositionOf(condition.Arguments[i].Offset));
         }
 
         value = condition;

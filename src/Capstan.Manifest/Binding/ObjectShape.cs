@@ -48,7 +48,6 @@ internal sealed class ObjectShape<T>(string definition, string description, Func
 
     internal override bool TryBind(YamlNode node, BindContext context, string path, out T value)
     {
-        context.Map.RecordValue(path, node.Start);
         YamlMapping? mapping;
         switch (node)
         {
@@ -257,9 +256,8 @@ internal sealed class Fields
         if (entry is null || entry.Value is YamlScalar { IsNull: true })
         {
             var at = entry?.Key.Start ?? _start;
-            _context!.Map.RecordKey(SourceMap.Child(Path, key), at);
             var where = Path.Length == 0 ? "at the top level" : $"in {SourceMap.Display(Path)}";
-            _context.Error(at, ErrorCodes.MissingValue, entry is null
+            _context!.Error(at, ErrorCodes.MissingValue, entry is null
                 ? $"missing key '{key}' {where}; expected {shape.Expectation}"
                 : $"'{key}' {where} is empty; expected {shape.Expectation}");
             return fallback;
@@ -309,8 +307,7 @@ internal sealed class Fields
         }
 
         var path = SourceMap.Child(Path, key);
-        _context!.Map.RecordKey(path, entry.Key.Start);
-        return shape.TryBind(entry.Value, _context, path, out var value) ? value : null;
+        return shape.TryBind(entry.Value, _context!, path, out var value) ? value : null;
     }
 
     /// <summary>True when the key is written with a non-empty value.</summary>
@@ -344,8 +341,7 @@ internal sealed class Fields
     private TValue Bind<TValue>(YamlEntry entry, string key, Shape<TValue> shape, TValue fallback)
     {
         var path = SourceMap.Child(Path, key);
-        _context!.Map.RecordKey(path, entry.Key.Start);
-        return shape.TryBind(entry.Value, _context, path, out var value) ? value : fallback;
+        return shape.TryBind(entry.Value, _context!, path, out var value) ? value : fallback;
     }
 
     /// <returns>True in describe mode, after recording the field.</returns>

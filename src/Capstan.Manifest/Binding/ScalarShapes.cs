@@ -11,7 +11,6 @@ internal abstract class ScalarShape<T> : Shape<T>
 {
     internal override bool TryBind(YamlNode node, BindContext context, string path, out T value)
     {
-        context.Map.RecordValue(path, node.Start);
         value = default!;
         if (node is not YamlScalar scalar)
         {

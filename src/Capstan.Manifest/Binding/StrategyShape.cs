@@ -23,7 +23,6 @@ internal sealed class StrategyShape(ChoiceShape<DeploymentStrategy> word, Object
 
     private bool Fail(YamlNode node, BindContext context, string path, out DeploymentStrategy value)
     {
-        context.Map.RecordValue(path, node.Start);
         context.Error(node.Start, ErrorCodes.WrongType, $"{SourceMap.Display(path)} must be {Expectation}, not {node.Describe()}");
         value = RollingStrategy.Default;
         return false;

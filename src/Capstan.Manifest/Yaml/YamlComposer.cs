@@ -264,11 +264,12 @@ internal sealed class YamlComposer
 
     private long Weight => _written + _aliased;
 
+    /// <summary>Remembers an anchored node and its weight; only anchored nodes can be aliased, so only they are kept.</summary>
     private void Register(AnchorName anchor, YamlNode node, long weight)
     {
-        _weights[node] = weight;
         if (!anchor.IsEmpty)
         {
+            _weights[node] = weight;
             _anchors[anchor.Value] = node;
         }
     }
