@@ -266,29 +266,57 @@ public sealed class CronExpression
     /// schedule against a recovery point objective; null when the expression never fires. A schedule that fires
     /// less than once a year (<c>0 0 29 2 *</c>) is measured between its first two firings.
     /// </summary>
+    /// <remarks>
+    /// A cron expression fires at the same minutes on every day it matches, so the longest gap is either the longest
+    /// one within a day or the one from the last firing of a matching day to the first of the next: a walk over days,
+    /// not over every firing (an hourly schedule fires 8,784 times a year).
+    /// </remarks>
     public TimeSpan? LongestGap(DateTimeOffset from)
     {
-        // Plain UTC date arithmetic: no time zone to consult, so a year of hourly firings costs microseconds.
-        var start = Truncate(from.UtcDateTime).AddMinutes(1);
-        var end = start.AddDays(366);
-        if (NextMatch(start, start.AddYears(5)) is not { } previous)
+        var firings = new List<int>();
+        for (var hour = 0; hour < 24; hour++)
         {
-            return null;
+            for (var minute = 0; minute < 60 && (_hours & (1U << hour)) != 0; minute++)
+            {
+                if ((_minutes & (1UL << minute)) != 0)
+                {
+                    firings.Add((hour * 60) + minute);
+                }
+            }
         }
 
-        var longest = TimeSpan.Zero;
-        for (var i = 0; i < 20_000 && (previous < end || i == 0); i++)
+        var longest = 0;
+        for (var i = 1; i < firings.Count; i++)
         {
-            if (NextMatch(previous.AddMinutes(1), previous.AddYears(5)) is not { } next)
+            longest = Math.Max(longest, firings[i] - firings[i - 1]);
+        }
+
+        var day = from.UtcDateTime.Date;
+        DateTime? previous = null;
+        var matched = 0;
+        // A year of days, then on to the first matching day after it (the gap that wraps into next year counts, as
+        // does the second firing of a schedule rarer than yearly), at most nine years out.
+        for (var i = 0; i < 366 * 9; i++, day = day.AddDays(1))
+        {
+            if ((_months & (1 << day.Month)) == 0 || !DayMatches(day))
+            {
+                continue;
+            }
+
+            if (previous is { } last)
+            {
+                longest = Math.Max(longest, (int)(day - last).TotalMinutes - firings[^1] + firings[0]);
+            }
+
+            previous = day;
+            matched++;
+            if (i > 366 && matched >= 2)
             {
                 break;
             }
-
-            longest = next - previous > longest ? next - previous : longest;
-            previous = next;
         }
 
-        return longest;
+        return matched == 0 || firings.Count == 0 ? null : TimeSpan.FromMinutes(longest);
     }
 
     /// <summary>The first minute at or after <paramref name="t"/> (a wall-clock time) that matches, before <paramref name="limit"/>.</summary>

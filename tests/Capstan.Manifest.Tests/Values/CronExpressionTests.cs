@@ -336,3 +336,39 @@ public sealed class CronExpressionTests
         return result;
     }
 }
+
+/// <summary>The day-walk of <see cref="CronExpression.LongestGap"/> against a brute-force walk over every firing.</summary>
+public class CronLongestGapCrossCheckTests
+{
+    [Theory]
+    [InlineData("0 * * * *")]
+    [InlineData("*/15 * * * *")]
+    [InlineData("0 */6 * * *")]
+    [InlineData("30 9 * * 1-5")]
+    [InlineData("0 0,12 1,15 * *")]
+    [InlineData("0 0 1 * *")]
+    [InlineData("0 3 * * 0")]
+    [InlineData("5 4 * 2 *")]
+    [InlineData("0 22 * * 1-5")]
+    [InlineData("0 0 13 * 5")]
+    [InlineData("0 0 31 * *")]
+    [InlineData("45 23 * * 6,0")]
+    [InlineData("0 9-17/2 * * mon-fri")]
+    public void LongestGap_MatchesTheGapsBetweenEveryFiringOfTheYear(string expression)
+    {
+        var cron = CronExpression.Parse(expression);
+        var from = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        var expected = TimeSpan.Zero;
+        var previous = cron.GetNextOccurrence(from)!.Value;
+        var end = from.AddDays(367);
+        while (previous < end)
+        {
+            var next = cron.GetNextOccurrence(previous)!.Value;
+            expected = next - previous > expected ? next - previous : expected;
+            previous = next;
+        }
+
+        cron.LongestGap(from).ShouldBe(expected);
+    }
+}
