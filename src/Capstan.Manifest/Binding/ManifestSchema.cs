@@ -22,9 +22,11 @@ internal static class ManifestSchema
         "variable names hold letters, digits and '_' and do not start with a digit",
         Names.IsVariableName, "^[A-Za-z_][A-Za-z0-9_]*$");
 
-    public static readonly NameRule LabelName = new(
-        "label names hold letters, digits and '_' and do not start with a digit",
-        Names.IsVariableName, "^[A-Za-z_][A-Za-z0-9_]*$");
+    /// <summary>Labels follow the variable rule (as Prometheus label names do).</summary>
+    public static readonly NameRule LabelName = VariableName with
+    {
+        Description = "label names hold letters, digits and '_' and do not start with a digit",
+    };
 
     private static readonly PatternShape AppName = new(
         "an application name (lowercase letters, digits and '-', starting with a letter, at most 63)",

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Capstan.Manifest.Validation;
 
@@ -8,19 +7,15 @@ namespace Capstan.Manifest.Tests.Loading;
 public sealed class LargeInputTests
 {
     [Fact]
-    public async Task CycleSearch_OverTwentyThousandIndependentNodes_TakesUnderASecond()
+    public async Task CycleSearch_OverTwoHundredThousandIndependentNodes_Ends()
     {
-        // Bug: FindCycles runs nodes.First(component.Contains) for every strongly connected component, which is
-        // quadratic when nothing depends on anything. Through the loader: 20,000 environments take about 3 s to
-        // load and 45,000 jobs (a 930 KB capstan.yaml) 26 s.
-        var nodes = Enumerable.Range(0, 20_000).Select(i => "n" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Graph.FindCycles(["a", "b"], _ => []); // JIT outside the measurement
-        var watch = Stopwatch.StartNew();
+        // A quadratic search (once per component over every node, as a past version did) takes minutes here and
+        // trips the hang guard; the linear one takes well under a second. No tight timing, so no flakiness under load.
+        var nodes = Enumerable.Range(0, 200_000).Select(i => "n" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
-        var cycles = await Bounded.Run(() => Graph.FindCycles(nodes, _ => []), TimeSpan.FromSeconds(60));
+        var cycles = await Bounded.Run(() => Graph.FindCycles(nodes, _ => []), TimeSpan.FromSeconds(30));
 
         cycles.ShouldBeEmpty();
-        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
     }
 
     [Fact]
