@@ -8,11 +8,15 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
     public static async Task<CliRun> Of(string workingDirectory, params string[] args) =>
         await Of(workingDirectory, TestContext.Current.CancellationToken, args);
 
-    public static async Task<CliRun> Of(string workingDirectory, CancellationToken cancellationToken, params string[] args)
+    public static async Task<CliRun> Of(string workingDirectory, CancellationToken cancellationToken, params string[] args) =>
+        await With(workingDirectory, environment: null, cancellationToken, args);
+
+    /// <summary>Runs with the given environment variables instead of the process's (nothing process-wide changes).</summary>
+    public static async Task<CliRun> With(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, CancellationToken cancellationToken, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var console = new CliConsole(output, error, colors: false, workingDirectory);
+        var console = new CliConsole(output, error, colors: false, workingDirectory, environment is null ? null : name => environment.GetValueOrDefault(name));
         var code = await CapstanCli.RunAsync(args, console, handleSignals: false, cancellationToken).WaitAsync(TimeSpan.FromSeconds(60));
         return new CliRun(code, output.ToString(), error.ToString());
     }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Capstan.Cli.Output;
 using Capstan.Testing;
 
 namespace Capstan.Cli.Tests;
@@ -43,8 +42,8 @@ public class StateCommandTests(PostgresServer postgres)
         var fromOption = Path.Combine(project.Path, "option.db");
         var environment = new Dictionary<string, string?> { ["CAPSTAN_STATE"] = fromEnvironment };
 
-        var first = await Run(project.Path, environment, "state", "info");
-        var second = await Run(project.Path, environment, "state", "info", "--state", fromOption);
+        var first = await CliRun.With(project.Path, environment, TestContext.Current.CancellationToken, "state", "info");
+        var second = await CliRun.With(project.Path, environment, TestContext.Current.CancellationToken, "state", "info", "--state", fromOption);
 
         first.ExitCode.ShouldBe(ExitCodes.Success, first.Error);
         first.Output.ShouldContain($"sqlite:{fromEnvironment}");
@@ -90,14 +89,5 @@ public class StateCommandTests(PostgresServer postgres)
 
         run.ExitCode.ShouldBe(ExitCodes.Usage);
         run.Error.ShouldContain("invalid state location 'mysql://root@db/app'");
-    }
-
-    private static async Task<CliRun> Run(string folder, Dictionary<string, string?> environment, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var console = new CliConsole(output, error, colors: false, folder, name => environment.GetValueOrDefault(name));
-        var code = await CapstanCli.RunAsync(args, console, handleSignals: false, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-        return new CliRun(code, output.ToString(), error.ToString());
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Capstan.Cli.Output;
 using Capstan.State;
 
@@ -59,17 +58,14 @@ internal static class StateCommand
         {
             if (json)
             {
-                using var buffer = new MemoryStream();
-                using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+                JsonOutput.Write(console.Output, writer =>
                 {
                     writer.WriteStartObject();
                     writer.WriteString("engine", store.Engine == StateEngine.Sqlite ? "sqlite" : "postgres");
                     writer.WriteString("location", store.DisplayLocation);
                     writer.WriteNumber("schemaVersion", store.SchemaVersion);
                     writer.WriteEndObject();
-                }
-
-                console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                });
             }
             else
             {

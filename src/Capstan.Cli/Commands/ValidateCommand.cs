@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Capstan.Cli.Output;
 using Capstan.Manifest;
 using Capstan.Manifest.Model;
@@ -63,27 +62,21 @@ internal static class ValidateCommand
 
     private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
 
-    private static void WriteJson(TextWriter output, ManifestLoadResult result)
+    private static void WriteJson(TextWriter output, ManifestLoadResult result) => JsonOutput.Write(output, writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        writer.WriteStartArray();
+        foreach (var d in result.Diagnostics)
         {
-            writer.WriteStartArray();
-            foreach (var d in result.Diagnostics)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("file", d.File);
-                writer.WriteNumber("line", d.Line);
-                writer.WriteNumber("column", d.Column);
-                writer.WriteString("code", d.Code);
-                writer.WriteString("severity", d.IsError ? "error" : "warning");
-                writer.WriteString("message", d.Message);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            writer.WriteStartObject();
+            writer.WriteString("file", d.File);
+            writer.WriteNumber("line", d.Line);
+            writer.WriteNumber("column", d.Column);
+            writer.WriteString("code", d.Code);
+            writer.WriteString("severity", d.IsError ? "error" : "warning");
+            writer.WriteString("message", d.Message);
+            writer.WriteEndObject();
         }
 
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
-    }
+        writer.WriteEndArray();
+    });
 }

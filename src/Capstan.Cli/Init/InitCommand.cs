@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Capstan.Cli.Output;
 using Capstan.Manifest;
 
@@ -82,19 +81,13 @@ internal static class InitCommand
         return ExitCodes.Success;
     }
 
-    private static void WriteJson(TextWriter output, string file, StarterProject project, string app)
+    private static void WriteJson(TextWriter output, string file, StarterProject project, string app) => JsonOutput.Write(output, writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("file", file);
-            writer.WriteString("app", app);
-            writer.WriteString("stack", StackNames.First(s => s.Stack == project.Stack).Name);
-            writer.WriteString("project", project.Summary);
-            writer.WriteEndObject();
-        }
-
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
-    }
+        writer.WriteStartObject();
+        writer.WriteString("file", file);
+        writer.WriteString("app", app);
+        writer.WriteString("stack", StackNames.First(s => s.Stack == project.Stack).Name);
+        writer.WriteString("project", project.Summary);
+        writer.WriteEndObject();
+    });
 }
