@@ -48,6 +48,8 @@ public interface IStateSession
     IAuditLog Audit { get; }
 
     IAlertStore Alerts { get; }
+
+    IKeyStore Keys { get; }
 }
 
 /// <summary>The database engine behind a state store.</summary>

@@ -82,6 +82,8 @@ internal sealed class SqlStateStore : IStateStore
 
     public IAlertStore Alerts => _session.Alerts;
 
+    public IKeyStore Keys => _session.Keys;
+
     /// <summary>The engine underneath, for tests that look at the database directly.</summary>
     internal StateDatabase Database { get; }
 
@@ -121,6 +123,7 @@ internal sealed class StateSession : IStateSession
         Secrets = new SecretStore(sql);
         Audit = new AuditLog(sql);
         Alerts = new AlertStore(sql);
+        Keys = new KeyStore(sql);
     }
 
     public IRunStore Runs { get; }
@@ -136,4 +139,6 @@ internal sealed class StateSession : IStateSession
     public IAuditLog Audit { get; }
 
     public IAlertStore Alerts { get; }
+
+    public IKeyStore Keys { get; }
 }

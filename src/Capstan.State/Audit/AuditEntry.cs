@@ -49,9 +49,21 @@ public sealed record AuditQuery
     public int? Limit { get; init; }
 }
 
+/// <summary>
+/// The last entry of the chain, kept apart from the entries and sealed (<see cref="Seal"/>) by the chain's owner, so that
+/// entries removed from the end of the log are noticed: the head still names the removed last entry.
+/// </summary>
+public sealed record AuditHead(long Sequence, string Hash, string Seal);
+
 /// <summary>The append-only audit log.</summary>
 public interface IAuditLog
 {
+    /// <summary>The sealed head of the chain, or null before the first entry.</summary>
+    Task<AuditHead?> GetHeadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Records the head; call it in the transaction that appends the entry it names.</summary>
+    Task SetHeadAsync(AuditHead head, CancellationToken cancellationToken);
+
     /// <summary>The entry with the highest sequence, or null when the log is empty.</summary>
     Task<AuditEntry?> LastAsync(CancellationToken cancellationToken);
 

@@ -15,6 +15,31 @@ internal sealed class AuditLog : IAuditLog
         _sql = sql;
     }
 
+    public Task<AuditHead?> GetHeadAsync(CancellationToken cancellationToken) =>
+        _sql.RunAsync(
+            write: false,
+            (tx, ct) => tx.QuerySingleOrDefaultAsync(
+                "SELECT sequence, hash, seal FROM capstan_audit_head WHERE id = 1",
+                null,
+                r => new AuditHead(r.GetInt64(0), r.GetString(1), r.GetString(2)),
+                ct),
+            cancellationToken);
+
+    public Task SetHeadAsync(AuditHead head, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        return _sql.RunAsync(
+            write: true,
+            (tx, ct) => tx.ExecuteAsync(
+                """
+                INSERT INTO capstan_audit_head (id, sequence, hash, seal) VALUES (1, @sequence, @hash, @seal)
+                ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash, seal = excluded.seal
+                """,
+                p => p.Int64("sequence", head.Sequence).Text("hash", head.Hash).Text("seal", head.Seal),
+                ct),
+            cancellationToken);
+    }
+
     public Task<AuditEntry?> LastAsync(CancellationToken cancellationToken) =>
         _sql.RunAsync(
             write: false,

@@ -14,10 +14,9 @@ internal sealed class SecretStore : ISecretStore
         _sql = sql;
     }
 
-    public Task<SecretVersion> AddNextVersionAsync(NewSecretVersion secret, CancellationToken cancellationToken)
+    public Task<int> ReserveVersionAsync(string app, string environment, string name, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(secret);
-        ArgumentNullException.ThrowIfNull(secret.Ciphertext);
+        CheckKey(app, environment, name);
         return _sql.RunAsync(
             write: true,
             async (tx, ct) =>
@@ -30,33 +29,33 @@ internal sealed class SecretStore : ISecretStore
                     ON CONFLICT (app, environment, name) DO UPDATE SET last_version = capstan_secret_names.last_version + 1
                     RETURNING last_version
                     """,
-                    p => BindKey(p, secret.App, secret.Environment, secret.Name),
+                    p => BindKey(p, app, environment, name),
                     ct).ConfigureAwait(false) ?? throw new InvalidOperationException("The secret version counter returned no row.");
-                var stored = new SecretVersion
-                {
-                    App = secret.App,
-                    Environment = secret.Environment,
-                    Name = secret.Name,
-                    Version = checked((int)version),
-                    Ciphertext = secret.Ciphertext,
-                    KeyId = secret.KeyId,
-                    CreatedAt = secret.CreatedAt,
-                    CreatedBy = secret.CreatedBy,
-                };
-                await tx.ExecuteAsync(
-                    $"""
-                    INSERT INTO capstan_secret_versions ({Columns})
-                    VALUES (@app, @environment, @name, @version, @ciphertext, @key_id, @created_at, @created_by, NULL)
-                    """,
-                    p => BindKey(p, stored.App, stored.Environment, stored.Name)
-                        .Int64("version", stored.Version)
-                        .Blob("ciphertext", stored.Ciphertext)
-                        .Text("key_id", stored.KeyId)
-                        .Time("created_at", stored.CreatedAt)
-                        .Text("created_by", stored.CreatedBy),
-                    ct).ConfigureAwait(false);
-                return stored;
+                return checked((int)version);
             },
+            cancellationToken);
+    }
+
+    public Task AddVersionAsync(SecretVersion secret, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(secret.Ciphertext);
+        CheckKey(secret.App, secret.Environment, secret.Name);
+        return _sql.RunAsync(
+            write: true,
+            (tx, ct) => tx.ExecuteAsync(
+                $"""
+                INSERT INTO capstan_secret_versions ({Columns})
+                VALUES (@app, @environment, @name, @version, @ciphertext, @key_id, @created_at, @created_by, @deleted_at)
+                """,
+                p => BindKey(p, secret.App, secret.Environment, secret.Name)
+                    .Int64("version", secret.Version)
+                    .Blob("ciphertext", secret.Ciphertext)
+                    .Text("key_id", secret.KeyId)
+                    .Time("created_at", secret.CreatedAt)
+                    .Text("created_by", secret.CreatedBy)
+                    .Time("deleted_at", secret.DeletedAt),
+                ct),
             cancellationToken);
     }
 

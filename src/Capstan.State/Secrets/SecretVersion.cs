@@ -28,32 +28,19 @@ public sealed record SecretVersion
     public DateTimeOffset? DeletedAt { get; init; }
 }
 
-/// <summary>A new value for a secret; the store numbers it.</summary>
-public sealed record NewSecretVersion
-{
-    public required string App { get; init; }
-
-    public required string Environment { get; init; }
-
-    public required string Name { get; init; }
-
-    public required byte[] Ciphertext { get; init; }
-
-    public required string KeyId { get; init; }
-
-    public required DateTimeOffset CreatedAt { get; init; }
-
-    public required string CreatedBy { get; init; }
-}
-
 /// <summary>Encrypted secret versions.</summary>
 public interface ISecretStore
 {
     /// <summary>
-    /// Stores <paramref name="secret"/> as the next version of its name (the highest version ever given to the name, plus one)
-    /// and returns it with its number. Concurrent calls for one name get distinct numbers.
+    /// Takes the next version number of a name (the highest ever given to it, plus one) so that the caller can encrypt
+    /// for that number (a ciphertext is bound to its version) before <see cref="AddVersionAsync"/>. Inside a transaction
+    /// the number stays the caller's until it commits: concurrent callers wait and get the following numbers. A number
+    /// taken by a transaction that rolls back is given again.
     /// </summary>
-    Task<SecretVersion> AddNextVersionAsync(NewSecretVersion secret, CancellationToken cancellationToken);
+    Task<int> ReserveVersionAsync(string app, string environment, string name, CancellationToken cancellationToken);
+
+    /// <summary>Stores a version under the number <see cref="ReserveVersionAsync"/> gave; fails if the number is taken.</summary>
+    Task AddVersionAsync(SecretVersion secret, CancellationToken cancellationToken);
 
     /// <summary>The highest version of the name that is not deleted, or null.</summary>
     Task<SecretVersion?> GetLatestAsync(string app, string environment, string name, CancellationToken cancellationToken);

@@ -132,5 +132,20 @@ internal static class Migrations
                 PRIMARY KEY (app, rule, fingerprint)
             );
             """),
+        new(2, "keys and the audit head", """
+            CREATE TABLE capstan_keys (
+                purpose TEXT PRIMARY KEY,
+                key_id TEXT NOT NULL,
+                material {blob} NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+
+            CREATE TABLE capstan_audit_head (
+                id BIGINT PRIMARY KEY CHECK (id = 1),
+                sequence BIGINT NOT NULL,
+                hash TEXT NOT NULL,
+                seal TEXT NOT NULL
+            );
+            """),
     ];
 }

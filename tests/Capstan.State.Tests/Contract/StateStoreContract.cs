@@ -347,8 +347,10 @@ public abstract partial class StateStoreContract : IAsyncLifetime
         UpdatedAt = At(minute),
     };
 
-    protected static NewSecretVersion NewSecret(string name, string environment = "production", byte fill = 1, int minute = 0) => new()
+    /// <summary>A draft version; <see cref="SecretStoreTestExtensions.AddNextVersionAsync"/> numbers it.</summary>
+    protected static SecretVersion NewSecret(string name, string environment = "production", byte fill = 1, int minute = 0) => new()
     {
+        Version = 0,
         App = "shop",
         Environment = environment,
         Name = name,
