@@ -24,6 +24,12 @@ public interface IKeyStore
 
     /// <summary>Inserts or replaces the key of <see cref="StoredKey.Purpose"/>.</summary>
     Task PutAsync(StoredKey key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Inserts the key unless its purpose has one; false when it had (a concurrent creator may have won: read it back).
+    /// In a transaction, waits for a concurrent creator to finish first.
+    /// </summary>
+    Task<bool> TryAddAsync(StoredKey key, CancellationToken cancellationToken);
 }
 
 internal sealed class KeyStore(ISqlRunner sql) : IKeyStore
@@ -39,6 +45,22 @@ internal sealed class KeyStore(ISqlRunner sql) : IKeyStore
                 r => new StoredKey { Purpose = r.GetString(0), KeyId = r.GetString(1), Material = r.GetBytes(2), UpdatedAt = r.GetTime(3) },
                 ct),
             cancellationToken);
+    }
+
+    public async Task<bool> TryAddAsync(StoredKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var added = await sql.RunAsync(
+            write: true,
+            (tx, ct) => tx.ExecuteAsync(
+                """
+                INSERT INTO capstan_keys (purpose, key_id, material, updated_at) VALUES (@purpose, @key_id, @material, @updated_at)
+                ON CONFLICT (purpose) DO NOTHING
+                """,
+                p => p.Text("purpose", key.Purpose).Text("key_id", key.KeyId).Blob("material", key.Material).Time("updated_at", key.UpdatedAt),
+                ct),
+            cancellationToken).ConfigureAwait(false);
+        return added == 1;
     }
 
     public Task PutAsync(StoredKey key, CancellationToken cancellationToken)

@@ -155,14 +155,7 @@ internal sealed class SqliteStateDatabase : StateDatabase
 
             try
             {
-                if (OperatingSystem.IsWindows())
-                {
-                    Directory.CreateDirectory(directory);
-                }
-                else
-                {
-                    Directory.CreateDirectory(directory, DirectoryMode);
-                }
+                CapstanDirectory.Ensure(directory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
