@@ -1,1 +1,0 @@
-namespace Capstan.Secrets;
