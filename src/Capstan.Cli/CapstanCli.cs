@@ -53,7 +53,7 @@ public static class CapstanCli
         catch (Exception ex)
         {
             // Not a user error: a bug. One line on the terminal, the trace in a file.
-            var log = CrashLog.Write(ex, args);
+            var log = CrashLog.Write(ex, args, console.Mask, console.Environment);
             console.WriteError($"unexpected error: {ex.GetType().Name}: {ex.Message}" +
                 (log is null ? "" : $"\nthe full trace is in {log}; please attach it to a bug report"));
             return ExitCodes.Unexpected;
@@ -68,6 +68,8 @@ public static class CapstanCli
             SchemaCommand.Create(console),
             InitCommand.Create(console),
             StateCommand.Create(console),
+            Secrets.SecretCommands.Create(console),
+            Secrets.AuditCommands.Create(console),
         };
 
         root.HelpName = "capstan"; // not the name of the host process (tests run in a test host)

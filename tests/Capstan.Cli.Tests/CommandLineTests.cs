@@ -70,26 +70,19 @@ public class CommandLineTests
         using var state = new TempDirectory();
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var console = new CliConsole(output, error, colors: false, RepositoryRoot.Path);
+        var console = new CliConsole(output, error, colors: false, RepositoryRoot.Path, name => name == "XDG_STATE_HOME" ? state.Path : null);
         var root = CapstanCli.CreateRoot(console);
         var broken = new Command("broken", "throws");
         broken.SetAction((Func<ParseResult, int>)(_ => throw new InvalidOperationException("a bug")));
         root.Subcommands.Add(broken);
-        Environment.SetEnvironmentVariable("XDG_STATE_HOME", state.Path);
-        try
-        {
-            var code = await CapstanCli.RunAsync(["broken"], console, handleSignals: false, root, TestContext.Current.CancellationToken);
 
-            code.ShouldBe(ExitCodes.Unexpected);
-            error.ToString().ShouldContain("error: unexpected error: InvalidOperationException: a bug");
-            var log = Directory.GetFiles(Path.Combine(state.Path, "capstan", "logs")).ShouldHaveSingleItem();
-            error.ToString().ShouldContain(log);
-            (await File.ReadAllTextAsync(log, TestContext.Current.CancellationToken)).ShouldContain("at Capstan.Cli.Tests.CommandLineTests");
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("XDG_STATE_HOME", null);
-        }
+        var code = await CapstanCli.RunAsync(["broken"], console, handleSignals: false, root, TestContext.Current.CancellationToken);
+
+        code.ShouldBe(ExitCodes.Unexpected);
+        error.ToString().ShouldContain("error: unexpected error: InvalidOperationException: a bug");
+        var log = Directory.GetFiles(Path.Combine(state.Path, "capstan", "logs")).ShouldHaveSingleItem();
+        error.ToString().ShouldContain(log);
+        (await File.ReadAllTextAsync(log, TestContext.Current.CancellationToken)).ShouldContain("at Capstan.Cli.Tests.CommandLineTests");
     }
 
     [Fact]

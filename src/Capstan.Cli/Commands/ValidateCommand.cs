@@ -12,17 +12,19 @@ internal static class ValidateCommand
     {
         var path = CommandLine.PathArgument("PATH", "capstan.yaml, or a folder holding one");
         var json = new Option<bool>("--json") { Description = "Print the diagnostics as a JSON list of {file, line, column, code, severity, message}" };
-        var command = new Command("validate", "Check capstan.yaml and report every problem, each with its line, column and code") { path, json };
-        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(console, parse.GetValue(path) ?? ".", parse.GetValue(json), cancellationToken)));
+        var state = StateCommand.CreateStateOption();
+        var command = new Command("validate", "Check capstan.yaml and report every problem, each with its line, column and code; also flag secrets past their rotate: age") { path, json, state };
+        command.SetAction((parse, cancellationToken) => RunAsync(console, parse.GetValue(path) ?? ".", parse.GetValue(json), parse.GetValue(state), cancellationToken));
         return command;
     }
 
-    internal static int Run(CliConsole console, string path, bool json, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(CliConsole console, string path, bool json, string? state, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var full = console.FullPath(path);
         var file = Directory.Exists(full) ? Path.Combine(full, ManifestLoader.FileName) : full;
         var result = ManifestLoader.Load(file, console.DisplayPath(file));
+        result = await RotationCheck.AddWarningsAsync(console, result, state, cancellationToken).ConfigureAwait(false);
         if (json)
         {
             WriteJson(console.Output, result);

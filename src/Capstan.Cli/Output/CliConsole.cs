@@ -22,6 +22,39 @@ public sealed class CliConsole
     /// <summary>Reads an environment variable (tests give their own, so that nothing process-wide changes).</summary>
     public Func<string, string?> Environment { get; }
 
+    /// <summary>Standard input.</summary>
+    public TextReader Input { get; init; } = TextReader.Null;
+
+    /// <summary>True when standard input is a terminal (a person types), false when it is a pipe or a file.</summary>
+    public bool InputIsTerminal { get; init; }
+
+    /// <summary>Asks for a value without echoing it (a terminal only).</summary>
+    public Func<string, string>? ReadHidden { get; init; }
+
+    /// <summary>The secret values this process has handled; every error message is masked with them.</summary>
+    public Capstan.Secrets.Vault.SecretValues SecretValues { get; } = new();
+
+    private Capstan.Secrets.Masking.SecretMasker? _masker;
+    private int _maskerVersion = -1;
+
+    /// <summary>Replaces every secret value this process has handled (and its encoded forms) with <c>***</c>.</summary>
+    public string Mask(string text)
+    {
+        var version = SecretValues.Version;
+        if (version == 0)
+        {
+            return text;
+        }
+
+        if (_masker is null || _maskerVersion != version)
+        {
+            _masker = Capstan.Secrets.Masking.SecretMasker.Create(SecretValues.All);
+            _maskerVersion = version;
+        }
+
+        return _masker.Mask(text);
+    }
+
     public TextWriter Output { get; }
 
     public TextWriter Error { get; }
@@ -45,7 +78,12 @@ public sealed class CliConsole
         var colors = !Console.IsErrorRedirected
             && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("NO_COLOR"))
             && System.Environment.GetEnvironmentVariable("TERM") is not "dumb";
-        return new CliConsole(Console.Out, Console.Error, colors, System.Environment.CurrentDirectory);
+        return new CliConsole(Console.Out, Console.Error, colors, System.Environment.CurrentDirectory)
+        {
+            Input = Console.In,
+            InputIsTerminal = !Console.IsInputRedirected,
+            ReadHidden = HiddenPrompt.Read,
+        };
     }
 
     /// <summary>Resolves a path from the command line.</summary>
@@ -60,6 +98,7 @@ public sealed class CliConsole
 
     public void WriteError(string message)
     {
+        message = Mask(message);
         if (Colors)
         {
             ErrorConsole.MarkupLine($"[red bold]error:[/] {Markup.Escape(message)}");

@@ -368,6 +368,7 @@ internal static class ManifestSchema
         Description = f.OptionalOrNull("description", Text, "What the secret is for."),
         Rotate = f.OptionalValue("rotate", PositiveDuration, "Maximum age before rotation is due (seeds: 90d for database credentials, 30d for API keys)."),
         RotateCommand = f.OptionalOrNull("rotate_command", Script, "Script that makes a new value effective; it receives the value on stdin."),
+        Grace = f.OptionalValue("grace", AnyDuration, "How long a replaced version stays readable after a rotation, so running releases keep working (default 24h)."),
     });
 
     // ---- the document ---------------------------------------------------------------------------

@@ -129,6 +129,9 @@ public static class ErrorCodes
     /// <summary>The file has more problems than are listed (the first 500 are).</summary>
     public const string TooManyDiagnostics = "CAP041";
 
+    /// <summary>Warning: a secret's value is older than its <c>rotate:</c> period (read from the state store).</summary>
+    public const string SecretRotationDue = "CAP042";
+
     /// <summary>Every code with a one-line title, in order; docs/errors.md and <c>capstan validate --codes</c> list them.</summary>
     public static IReadOnlyList<(string Code, string Title)> All { get; } =
     [
@@ -173,5 +176,6 @@ public static class ErrorCodes
         (UnknownBackup, "unknown backup"),
         (InvalidFormat, "value without the expected form"),
         (TooManyDiagnostics, "more problems than are listed"),
+        (SecretRotationDue, "secret past its rotation period (warning)"),
     ];
 }

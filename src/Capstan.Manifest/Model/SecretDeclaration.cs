@@ -14,4 +14,7 @@ public sealed record SecretDeclaration
 
     /// <summary>A script that makes the new value effective (it receives the value on stdin).</summary>
     public Template? RotateCommand { get; init; }
+
+    /// <summary>How long a replaced version stays readable (releases started before a rotation keep working); default 24h.</summary>
+    public Duration? Grace { get; init; }
 }
