@@ -16,6 +16,9 @@ public sealed record PipelineRun
     /// <summary>The commit the run built, when it came from a repository.</summary>
     public string? Commit { get; init; }
 
+    /// <summary>The environment whose secrets and variables the jobs received (<c>--env</c>), when one was chosen.</summary>
+    public string? Environment { get; init; }
+
     public required DateTimeOffset StartedAt { get; init; }
 
     public DateTimeOffset? FinishedAt { get; init; }
@@ -44,6 +47,40 @@ public sealed record JobRun
 
     /// <summary>A short human-readable note, e.g. why the job failed or which run it was reused from.</summary>
     public string? Detail { get; init; }
+
+    /// <summary>What the job's test reports counted, when it declares reports.</summary>
+    public TestSummary? Tests { get; init; }
+
+    /// <summary>The digest of the artifact the job produced (or reused), when it declares one.</summary>
+    public string? ArtifactDigest { get; init; }
+
+    /// <summary>The run whose result this job reused instead of running, because its inputs were the same.</summary>
+    public string? ReusedRunId { get; init; }
+}
+
+/// <summary>Test totals of a job, from its JUnit XML and TRX reports.</summary>
+public sealed record TestSummary
+{
+    /// <summary>At most this many failed test names are kept.</summary>
+    public const int MaxFailedTests = 100;
+
+    public required int Passed { get; init; }
+
+    public required int Failed { get; init; }
+
+    public required int Skipped { get; init; }
+
+    /// <summary>Names of failed tests, at most <see cref="MaxFailedTests"/>.</summary>
+    public required IReadOnlyList<string> FailedTests { get; init; }
+
+    public bool Equals(TestSummary? other) =>
+        other is not null
+        && Passed == other.Passed
+        && Failed == other.Failed
+        && Skipped == other.Skipped
+        && FailedTests.SequenceEqual(other.FailedTests, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Passed, Failed, Skipped, FailedTests.Count);
 }
 
 /// <summary>A run together with its jobs.</summary>

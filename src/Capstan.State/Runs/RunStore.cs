@@ -4,8 +4,10 @@ namespace Capstan.State;
 
 internal sealed class RunStore : IRunStore
 {
-    private const string RunColumns = "id, app, status, triggered_by, commit_sha, started_at, finished_at";
-    private const string JobColumns = "run_id, job, status, attempt, started_at, finished_at, exit_code, inputs_hash, detail";
+    private const string RunColumns = "id, app, status, triggered_by, commit_sha, started_at, finished_at, environment";
+    private const string JobColumns =
+        "run_id, job, status, attempt, started_at, finished_at, exit_code, inputs_hash, detail, "
+        + "tests_passed, tests_failed, tests_skipped, failed_tests, artifact_digest, reused_run_id";
 
     private readonly ISqlRunner _sql;
 
@@ -20,14 +22,15 @@ internal sealed class RunStore : IRunStore
         return _sql.RunAsync(
             write: true,
             (tx, ct) => tx.ExecuteAsync(
-                $"INSERT INTO capstan_runs ({RunColumns}) VALUES (@id, @app, @status, @trigger, @commit, @started_at, @finished_at)",
+                $"INSERT INTO capstan_runs ({RunColumns}) VALUES (@id, @app, @status, @trigger, @commit, @started_at, @finished_at, @environment)",
                 p => p.Text("id", run.Id)
                     .Text("app", run.App)
                     .Text("status", StoredNames.RunStatus.Name(run.Status))
                     .Text("trigger", run.Trigger)
                     .Text("commit", run.Commit)
                     .Time("started_at", run.StartedAt)
-                    .Time("finished_at", run.FinishedAt),
+                    .Time("finished_at", run.FinishedAt)
+                    .Text("environment", run.Environment),
                 ct),
             cancellationToken);
     }
@@ -53,11 +56,15 @@ internal sealed class RunStore : IRunStore
             (tx, ct) => tx.ExecuteAsync(
                 $"""
                 INSERT INTO capstan_job_runs ({JobColumns})
-                VALUES (@run_id, @job, @status, @attempt, @started_at, @finished_at, @exit_code, @inputs_hash, @detail)
+                VALUES (@run_id, @job, @status, @attempt, @started_at, @finished_at, @exit_code, @inputs_hash, @detail,
+                    @tests_passed, @tests_failed, @tests_skipped, @failed_tests, @artifact_digest, @reused_run_id)
                 ON CONFLICT (run_id, job) DO UPDATE SET
                     status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                     finished_at = excluded.finished_at, exit_code = excluded.exit_code,
-                    inputs_hash = excluded.inputs_hash, detail = excluded.detail
+                    inputs_hash = excluded.inputs_hash, detail = excluded.detail,
+                    tests_passed = excluded.tests_passed, tests_failed = excluded.tests_failed,
+                    tests_skipped = excluded.tests_skipped, failed_tests = excluded.failed_tests,
+                    artifact_digest = excluded.artifact_digest, reused_run_id = excluded.reused_run_id
                 """,
                 p => p.Text("run_id", job.RunId)
                     .Text("job", job.Job)
@@ -67,7 +74,13 @@ internal sealed class RunStore : IRunStore
                     .Time("finished_at", job.FinishedAt)
                     .Int64("exit_code", job.ExitCode)
                     .Text("inputs_hash", job.InputsHash)
-                    .Text("detail", job.Detail),
+                    .Text("detail", job.Detail)
+                    .Int64("tests_passed", job.Tests?.Passed)
+                    .Int64("tests_failed", job.Tests?.Failed)
+                    .Int64("tests_skipped", job.Tests?.Skipped)
+                    .Text("failed_tests", job.Tests is { } tests ? JsonLists.Write(tests.FailedTests.Take(TestSummary.MaxFailedTests)) : null)
+                    .Text("artifact_digest", job.ArtifactDigest)
+                    .Text("reused_run_id", job.ReusedRunId),
                 ct),
             cancellationToken);
     }
@@ -146,6 +159,7 @@ internal sealed class RunStore : IRunStore
         Commit = r.GetTextOrNull(4),
         StartedAt = r.GetTime(5),
         FinishedAt = r.GetTimeOrNull(6),
+        Environment = r.GetTextOrNull(7),
     };
 
     private static JobRun ReadJob(DbDataReader r) => new()
@@ -159,5 +173,16 @@ internal sealed class RunStore : IRunStore
         ExitCode = r.GetInt32OrNull(6),
         InputsHash = r.GetTextOrNull(7),
         Detail = r.GetTextOrNull(8),
+        Tests = r.IsDBNull(9)
+            ? null
+            : new TestSummary
+            {
+                Passed = r.GetInt32Value(9),
+                Failed = r.GetInt32Value(10),
+                Skipped = r.GetInt32Value(11),
+                FailedTests = JsonLists.Read(r.GetTextOrNull(12) ?? "[]"),
+            },
+        ArtifactDigest = r.GetTextOrNull(13),
+        ReusedRunId = r.GetTextOrNull(14),
     };
 }

@@ -147,5 +147,14 @@ internal static class Migrations
                 seal TEXT NOT NULL
             );
             """),
+        new(3, "pipeline runs: environment, test results, artifacts, reuse", """
+            ALTER TABLE capstan_runs ADD COLUMN environment TEXT NULL;
+            ALTER TABLE capstan_job_runs ADD COLUMN tests_passed BIGINT NULL;
+            ALTER TABLE capstan_job_runs ADD COLUMN tests_failed BIGINT NULL;
+            ALTER TABLE capstan_job_runs ADD COLUMN tests_skipped BIGINT NULL;
+            ALTER TABLE capstan_job_runs ADD COLUMN failed_tests TEXT NULL;
+            ALTER TABLE capstan_job_runs ADD COLUMN artifact_digest TEXT NULL;
+            ALTER TABLE capstan_job_runs ADD COLUMN reused_run_id TEXT NULL;
+            """),
     ];
 }

@@ -119,3 +119,31 @@ internal static class JsonMaps
         return map;
     }
 }
+
+/// <summary>Lists of text stored as JSON arrays.</summary>
+internal static class JsonLists
+{
+    public static string Write(IEnumerable<string> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var item in items)
+            {
+                writer.WriteStringValue(item);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public static IReadOnlyList<string> Read(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray().Select(element => element.GetString() ?? string.Empty).ToArray();
+    }
+}

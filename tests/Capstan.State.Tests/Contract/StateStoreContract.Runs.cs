@@ -5,6 +5,28 @@ namespace Capstan.State.Tests;
 public abstract partial class StateStoreContract
 {
     [Fact]
+    public async Task JobWithTestsArtifactAndReuse_RoundTrips_AndItsRunKeepsTheEnvironment()
+    {
+        var run = NewRun("run_1") with { Environment = "staging" };
+        await Store.Runs.CreateAsync(run, Ct).DefaultTimeout();
+        var failures = Enumerable.Range(0, TestSummary.MaxFailedTests + 5).Select(i => $"Shop.Tests.Cart_{i}(\"ünïcode\")").ToArray();
+        var test = NewJob("run_1", "test", JobStatus.Failed, inputsHash: "in-1", finishedMinute: 3) with
+        {
+            Tests = new TestSummary { Passed = 41, Failed = failures.Length, Skipped = 2, FailedTests = failures },
+            ArtifactDigest = Digest('b'),
+            ReusedRunId = "run_0",
+        };
+        await Store.Runs.UpsertJobAsync(test, Ct).DefaultTimeout();
+
+        var details = (await Store.Runs.GetAsync("run_1", Ct).DefaultTimeout()).ShouldNotBeNull();
+
+        details.Run.Environment.ShouldBe("staging");
+        var stored = details.Jobs.ShouldHaveSingleItem();
+        stored.ShouldBe(test with { Tests = test.Tests with { FailedTests = failures[..TestSummary.MaxFailedTests] } });
+        stored.Tests.ShouldNotBeNull().Failed.ShouldBe(failures.Length, "the count is the report's, even when names are cut");
+    }
+
+    [Fact]
     public async Task CreateRun_ThenGet_ReturnsTheRunWithItsJobsByName()
     {
         var run = NewRun("run_1");
