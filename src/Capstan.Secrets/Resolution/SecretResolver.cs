@@ -6,15 +6,16 @@ namespace Capstan.Secrets.Resolution;
 /// <summary>Turns <c>${secret:NAME}</c> into a value for an environment: the one way later capabilities read secrets.</summary>
 public interface ISecretResolver
 {
+    /// <summary>The secret's current value and its version: releases and skipped pipeline jobs record which version they used.</summary>
     /// <exception cref="SecretsException">The secret has no value there; the message names the secret, the environment and the command that sets it.</exception>
-    Task<string> ResolveAsync(string environment, string name, CancellationToken cancellationToken);
+    Task<RevealedSecret> ResolveAsync(string environment, string name, CancellationToken cancellationToken);
 }
 
 /// <summary>Resolves through the vault: the latest version, decrypted, the read audited.</summary>
 public sealed class VaultSecretResolver(SecretVault vault) : ISecretResolver
 {
-    public async Task<string> ResolveAsync(string environment, string name, CancellationToken cancellationToken) =>
-        (await vault.GetAsync(environment, name, version: null, grace: null, cancellationToken).ConfigureAwait(false)).Value;
+    public Task<RevealedSecret> ResolveAsync(string environment, string name, CancellationToken cancellationToken) =>
+        vault.GetAsync(environment, name, version: null, grace: null, cancellationToken);
 }
 
 /// <summary>Renders templates: <c>${secret:NAME}</c> through a resolver, <c>${VAR}</c> through a variable lookup.</summary>
@@ -37,7 +38,7 @@ public static class TemplateRenderer
         foreach (var reference in template.References)
         {
             resolved[reference] = reference.IsSecret
-                ? await secrets.ResolveAsync(environment, reference.Name, cancellationToken).ConfigureAwait(false)
+                ? (await secrets.ResolveAsync(environment, reference.Name, cancellationToken).ConfigureAwait(false)).Value
                 : variables(reference.Name) ?? throw new SecretsException($"${{{reference.Name}}} in {where} is not set");
         }
 

@@ -1,5 +1,6 @@
 using Capstan.Manifest.Values;
 using Capstan.Secrets.Resolution;
+using Capstan.Secrets.Vault;
 
 namespace Capstan.Secrets.Tests.Keys;
 
@@ -9,11 +10,11 @@ public class TemplateRendererTests
     {
         public List<string> Asked { get; } = [];
 
-        public Task<string> ResolveAsync(string environment, string name, CancellationToken cancellationToken)
+        public Task<RevealedSecret> ResolveAsync(string environment, string name, CancellationToken cancellationToken)
         {
             Asked.Add(name);
             return values.TryGetValue((environment, name), out var value)
-                ? Task.FromResult(value)
+                ? Task.FromResult(new RevealedSecret(environment, name, 1, value))
                 : throw new SecretsException($"secret {name} has no value in environment {environment}; set it with: capstan secret set {name} --env {environment}");
         }
     }
