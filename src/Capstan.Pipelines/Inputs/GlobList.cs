@@ -8,7 +8,7 @@ namespace Capstan.Pipelines.Inputs;
 /// </summary>
 internal sealed class GlobList
 {
-    private GlobList(List<string> includes, List<string> excludes, List<string> errors)
+    private GlobList(List<string> includes, List<string> excludes, List<GlobError> errors)
     {
         Includes = includes;
         Excludes = excludes;
@@ -21,16 +21,15 @@ internal sealed class GlobList
     /// <summary>The globs that take files away, without their '!'.</summary>
     public IReadOnlyList<string> Excludes { get; }
 
-    /// <summary>One message per glob that cannot be used, naming it and saying what would be right.</summary>
-    public IReadOnlyList<string> Errors { get; }
+    /// <summary>The globs that cannot be used, in the order written.</summary>
+    public IReadOnlyList<GlobError> Errors { get; }
 
-    /// <param name="kind">What the globs are, for messages: <c>input</c> or <c>report</c>.</param>
-    public static GlobList Parse(IReadOnlyList<string> globs, string kind)
+    public static GlobList Parse(IReadOnlyList<string> globs)
     {
         ArgumentNullException.ThrowIfNull(globs);
         var includes = new List<string>();
         var excludes = new List<string>();
-        var errors = new List<string>();
+        var errors = new List<GlobError>();
         foreach (var written in globs)
         {
             var glob = (written ?? string.Empty).Trim();
@@ -38,7 +37,7 @@ internal sealed class GlobList
             var pattern = negated ? glob[1..].Trim() : glob;
             if (Problem(pattern) is { } problem)
             {
-                errors.Add($"{kind} glob '{written}' {problem}");
+                errors.Add(new GlobError(written ?? string.Empty, problem));
             }
             else
             {
@@ -109,4 +108,11 @@ internal sealed class GlobList
 
         return null;
     }
+}
+
+/// <summary>A glob that cannot be used, as written, and why (a phrase that follows the glob: "is empty").</summary>
+internal sealed record GlobError(string Glob, string Reason)
+{
+    /// <param name="kind">What the globs are: <c>input</c> or <c>report</c>.</param>
+    public string Describe(string kind) => $"{kind} glob '{Glob}' {Reason}";
 }

@@ -37,10 +37,10 @@ public static class InputFiles
     public static IReadOnlyList<string> Match(string root, IReadOnlyList<string> globs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(root);
-        var list = GlobList.Parse(globs, "input");
+        var list = GlobList.Parse(globs);
         if (list.Errors.Count > 0)
         {
-            throw new InputFilesException(string.Join(Environment.NewLine, list.Errors));
+            throw new InputFilesException(string.Join(Environment.NewLine, list.Errors.Select(e => e.Describe("input"))));
         }
 
         var fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
@@ -72,5 +72,6 @@ public static class InputFiles
     /// One message for each glob that <see cref="Match"/> would refuse, naming it; empty when all can be used. For
     /// validating a manifest before anything runs.
     /// </summary>
-    public static IReadOnlyList<string> Validate(IReadOnlyList<string> globs) => GlobList.Parse(globs, "input").Errors;
+    public static IReadOnlyList<string> Validate(IReadOnlyList<string> globs) =>
+        [.. GlobList.Parse(globs).Errors.Select(e => e.Describe("input"))];
 }
