@@ -1,17 +1,35 @@
 namespace Capstan.Secrets.Scanning;
 
-/// <summary>A file the walk found to scan.</summary>
-internal sealed record WalkedFile(string RelativePath, string FullPath, long Length);
+/// <summary>A regular file a walk found.</summary>
+/// <param name="RelativePath">Relative to the walked root, '/'-separated.</param>
+/// <param name="FullPath">The file's full path.</param>
+/// <param name="Length">Its length in bytes when it was listed.</param>
+public sealed record WalkedFile(string RelativePath, string FullPath, long Length);
 
-/// <summary>What a walk found: the files to scan, what it passed over, and folders it could not read.</summary>
-internal sealed record WalkResult(IReadOnlyList<WalkedFile> Files, IReadOnlyList<SkippedPath> Skipped, IReadOnlyList<string> Problems);
+/// <summary>What a walk found: the files, what it passed over, and folders it could not read.</summary>
+/// <param name="Files">The regular files, in the order of the walk (folder by folder, names in ordinal order).</param>
+/// <param name="Skipped">
+/// What was passed over: symbolic links (<see cref="SkipReason.SymbolicLink"/>) and, when ignore files are used, what they
+/// exclude (<see cref="SkipReason.Ignored"/>; an excluded folder is one entry ending in '/', its contents are not walked).
+/// </param>
+/// <param name="Problems">
+/// Folders that could not be listed and ignore files that could not be read, each as <c>path: message</c>: a walk with
+/// problems may have missed files.
+/// </param>
+public sealed record WalkResult(IReadOnlyList<WalkedFile> Files, IReadOnlyList<SkippedPath> Skipped, IReadOnlyList<string> Problems);
 
 /// <summary>
-/// Lists the files under a root as a scan sees them: in name order; without <c>.git</c> and <c>.capstan</c> folders;
-/// without what <c>.gitignore</c> excludes (it does not enter excluded folders); without following any symbolic link,
-/// so nothing outside the root is ever read and link cycles cannot loop.
+/// Lists the files under a root as git would see them: in name order; without <c>.git</c> (folder or file) and
+/// <c>.capstan</c> folders; without what <c>.gitignore</c> excludes (it does not enter excluded folders); without following
+/// any symbolic link, so nothing outside the root is ever read and link cycles cannot loop.
 /// </summary>
-internal static class RepositoryWalker
+/// <remarks>
+/// When the root lies inside a git repository, the <c>.gitignore</c> files of the folders from the repository's top down
+/// to the root apply as well, and so does <c>.git/info/exclude</c>; the user's global excludes file does not. Whether the
+/// root itself (or a folder above it) is ignored is not checked: the walk starts inside it.
+/// Used by the secret scanner and by the pipeline runner's job inputs.
+/// </remarks>
+public static class RepositoryWalker
 {
     private static readonly EnumerationOptions Options = new()
     {
@@ -22,6 +40,10 @@ internal static class RepositoryWalker
         ReturnSpecialDirectories = false,
     };
 
+    /// <summary>Walks <paramref name="root"/>.</summary>
+    /// <param name="root">A full path, without a trailing separator.</param>
+    /// <param name="useGitignore">When false, nothing is excluded for being ignored (<c>.git</c> and <c>.capstan</c> still are).</param>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public static WalkResult Walk(string root, bool useGitignore, CancellationToken cancellationToken)
     {
         var top = FindRepositoryTop(root);
