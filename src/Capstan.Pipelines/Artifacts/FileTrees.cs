@@ -1,0 +1,96 @@
+namespace Capstan.Pipelines.Artifacts;
+
+/// <summary>Small file system operations that never follow a symbolic link by accident.</summary>
+internal static class FileTrees
+{
+    /// <summary>Lists everything, dot files included, one folder at a time, failing loudly on what cannot be read.</summary>
+    public static readonly EnumerationOptions Enumeration = new()
+    {
+        AttributesToSkip = 0,
+        IgnoreInaccessible = false,
+        RecurseSubdirectories = false,
+        ReturnSpecialDirectories = false,
+    };
+
+    /// <summary>True when anything is at <paramref name="path"/>: a file, a folder, or a symbolic link, even a dangling one.</summary>
+    public static bool Occupied(string path) =>
+        File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null;
+
+    /// <summary>True when <paramref name="path"/> is a real folder, not a symbolic link to one.</summary>
+    public static bool IsRealDirectory(string path)
+    {
+        var info = new DirectoryInfo(path);
+        return info.Exists && info.LinkTarget is null;
+    }
+
+    /// <summary>A path beside <paramref name="path"/> that no one else uses, for staging or setting something aside.</summary>
+    public static string Sibling(string path, string purpose)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        var parent = Path.GetDirectoryName(full) ?? throw new ArtifactException($"'{path}' has no parent folder");
+        return Path.Combine(parent, $".{Path.GetFileName(full)}.capstan-{purpose}-{Guid.NewGuid():N}");
+    }
+
+    /// <summary>
+    /// Deletes a file, a symbolic link (not what it points to) or a folder with everything in it. Read-only folders
+    /// (a Go module cache has them) are made writable first, without following links.
+    /// </summary>
+    public static void Delete(string path)
+    {
+        if (!IsRealDirectory(path))
+        {
+            if (Occupied(path))
+            {
+                File.Delete(path);
+            }
+
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (UnauthorizedAccessException) when (!OperatingSystem.IsWindows())
+        {
+            MakeFoldersWritable(path);
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    /// <summary>Deletes what <see cref="Delete"/> deletes, and leaves it when that fails: for cleaning up after an error.</summary>
+    public static void TryDelete(string path)
+    {
+        try
+        {
+            Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The original error matters more; what is left is a '.capstan-' sibling that docs/artifacts.md says is safe to delete.
+        }
+    }
+
+    private static void MakeFoldersWritable(string root)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var pending = new Stack<string>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var folder = pending.Pop();
+            File.SetUnixFileMode(folder, File.GetUnixFileMode(folder) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            foreach (var child in new DirectoryInfo(folder).EnumerateDirectories("*", Enumeration))
+            {
+                if (child.LinkTarget is null)
+                {
+                    pending.Push(child.FullName);
+                }
+            }
+        }
+    }
+}
