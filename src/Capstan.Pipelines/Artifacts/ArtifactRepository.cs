@@ -29,10 +29,16 @@ public sealed class ArtifactRepository
     /// store, then renames it to its content address. When that exists already the new copy is dropped; two stores
     /// racing may both rename, which is harmless because their bytes are identical.
     /// </summary>
-    /// <exception cref="ArtifactException">The folder cannot be packed (see <see cref="ReproducibleTar.WriteAsync(string, Stream, CancellationToken)"/>) or the store cannot be written.</exception>
+    /// <exception cref="ArtifactException">The folder holds the store, cannot be packed (see <see cref="ReproducibleTar.WriteAsync(string, Stream, CancellationToken)"/>) or the store cannot be written.</exception>
     public async Task<StoredArtifact> StoreFolderAsync(string folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(folder);
+        if (FileTrees.IsSameOrInside(folder, Root))
+        {
+            // The tar being written would be inside the folder being packed.
+            throw new ArtifactException($"cannot store '{folder}': the artifact store '{Root}' is inside it; store a build output folder");
+        }
+
         var temporary = Path.Combine(TemporaryFolder, $"{Guid.NewGuid():N}.tar");
         try
         {

@@ -32,6 +32,26 @@ internal static class FileTrees
     }
 
     /// <summary>
+    /// True when <paramref name="inner"/> is <paramref name="outer"/> or inside it, comparing full, normalised paths
+    /// (case-insensitively where the file system usually is).
+    /// </summary>
+    public static bool IsSameOrInside(string outer, string inner)
+    {
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        outer = Normalize(outer);
+        inner = Normalize(inner);
+        return string.Equals(outer, inner, comparison)
+            || inner.StartsWith(Path.EndsInDirectorySeparator(outer) ? outer : outer + Path.DirectorySeparatorChar, comparison);
+    }
+
+    /// <summary>A full path without a trailing separator, except for a root (<c>/</c>).</summary>
+    public static string Normalize(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return full == Path.GetPathRoot(full) ? full : Path.TrimEndingDirectorySeparator(full);
+    }
+
+    /// <summary>
     /// Renames a finished temporary file to <paramref name="path"/> unless that exists already, in which case the
     /// temporary file is left for the caller to delete; false then. The rename replaces atomically: .NET's
     /// File.Move without overwrite checks for the target and then renames, so two writers can both pass the check

@@ -1,3 +1,5 @@
+using Capstan.Pipelines.Artifacts;
+
 namespace Capstan.Pipelines.Caching;
 
 /// <summary>Turns a cache path as written in capstan.yaml into a full path.</summary>
@@ -37,9 +39,9 @@ public static class CachePaths
             resolved = Path.Combine(workingDirectory, path);
         }
 
-        var full = Normalize(resolved);
-        var working = Normalize(workingDirectory);
-        if (full == Path.GetPathRoot(full) || full == Normalize(home) || Contains(full, working))
+        var full = FileTrees.Normalize(resolved);
+        var working = FileTrees.Normalize(workingDirectory);
+        if (full == Path.GetPathRoot(full) || FileTrees.IsSameOrInside(full, home) || FileTrees.IsSameOrInside(full, working))
         {
             throw new CacheException(
                 $"cache path '{path}' resolves to '{full}', which holds the working directory '{working}', the home folder or everything; "
@@ -47,19 +49,5 @@ public static class CachePaths
         }
 
         return full;
-    }
-
-    /// <summary>True when <paramref name="inner"/> is <paramref name="outer"/> or inside it.</summary>
-    internal static bool Contains(string outer, string inner)
-    {
-        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        return string.Equals(outer, inner, comparison)
-            || inner.StartsWith(Path.EndsInDirectorySeparator(outer) ? outer : outer + Path.DirectorySeparatorChar, comparison);
-    }
-
-    private static string Normalize(string path)
-    {
-        var full = Path.GetFullPath(path);
-        return full == Path.GetPathRoot(full) ? full : Path.TrimEndingDirectorySeparator(full);
     }
 }

@@ -339,7 +339,7 @@ public sealed class DependencyCache
         return Path.Combine(EntriesFolder, Sha256Digest.Hex(key) + ".tar");
     }
 
-    private static void CheckPaths(IReadOnlyList<string> resolvedPaths)
+    private void CheckPaths(IReadOnlyList<string> resolvedPaths)
     {
         ArgumentNullException.ThrowIfNull(resolvedPaths);
         foreach (var path in resolvedPaths)
@@ -354,10 +354,15 @@ public sealed class DependencyCache
         {
             for (var j = 0; j < resolvedPaths.Count; j++)
             {
-                if (i != j && CachePaths.Contains(Path.TrimEndingDirectorySeparator(resolvedPaths[i]), Path.TrimEndingDirectorySeparator(resolvedPaths[j])))
+                if (i != j && FileTrees.IsSameOrInside(resolvedPaths[i], resolvedPaths[j]))
                 {
                     throw new CacheException($"cache paths '{resolvedPaths[i]}' and '{resolvedPaths[j]}' overlap; each cache path must be a separate folder");
                 }
+            }
+
+            if (FileTrees.IsSameOrInside(resolvedPaths[i], Root) || FileTrees.IsSameOrInside(Root, resolvedPaths[i]))
+            {
+                throw new CacheException($"cache path '{resolvedPaths[i]}' overlaps the cache itself at '{Root}'");
             }
         }
     }

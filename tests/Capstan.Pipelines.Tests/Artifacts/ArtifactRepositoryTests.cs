@@ -163,6 +163,17 @@ public sealed class ArtifactRepositoryTests : IDisposable
         Tree.Names(Path.Combine(_repository.Root, "tmp")).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Store_RefusesAFolderThatHoldsTheStore()
+    {
+        _temp.Write(Path.Combine("project", "index.html"), "hi");
+
+        var error = await Should.ThrowAsync<ArtifactException>(
+            () => _repository.StoreFolderAsync(_temp.Combine("project"), Ct).DefaultTimeout());
+
+        error.Message.ShouldContain("the artifact store");
+    }
+
     private string Build(string folder, string file, string content)
     {
         _temp.Write(Path.Combine(folder, file), content);

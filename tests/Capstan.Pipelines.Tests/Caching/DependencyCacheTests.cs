@@ -326,6 +326,18 @@ public sealed class DependencyCacheTests : IDisposable
         (await Should.ThrowAsync<CacheException>(() => Cache().RestoreAsync(Key(), paths, Ct).DefaultTimeout())).Message.ShouldContain("overlap");
     }
 
+    [Theory]
+    [InlineData(".capstan")]
+    [InlineData(".capstan/cache/entries")]
+    public async Task Save_RefusesAPathOverlappingTheCache(string path)
+    {
+        IReadOnlyList<string> paths = [CachePaths.Resolve(path, _work, _home)];
+
+        var error = await Should.ThrowAsync<CacheException>(() => Cache().SaveAsync(Key(), paths, Ct).DefaultTimeout());
+
+        error.Message.ShouldContain("overlaps the cache itself");
+    }
+
     private DependencyCache Cache(long sizeLimit = long.MaxValue) => new(_root, sizeLimit, _clock);
 
     private string Key() => DependencyCache.ComputeKey("build", _work, ["Hello.csproj", "package-lock.json"], ["node_modules", "~/.nuget/packages"]);
