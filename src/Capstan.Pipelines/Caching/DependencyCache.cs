@@ -123,7 +123,7 @@ public sealed class DependencyCache
         CheckPaths(resolvedPaths);
         if (File.Exists(path))
         {
-            return Saved(key, CacheSaveOutcome.AlreadyCached, SizeOf(path), [], []);
+            return SaveResult(key, CacheSaveOutcome.AlreadyCached, SizeOf(path), [], []);
         }
 
         var roots = new List<PackRoot>();
@@ -147,7 +147,7 @@ public sealed class DependencyCache
 
         if (roots.Count == 0)
         {
-            return Saved(key, CacheSaveOutcome.NothingToSave, 0, absent, []);
+            return SaveResult(key, CacheSaveOutcome.NothingToSave, 0, absent, []);
         }
 
         var temporary = Path.Combine(TemporaryFolder, $"{Guid.NewGuid():N}.tar");
@@ -164,16 +164,16 @@ public sealed class DependencyCache
 
             if (size > SizeLimitBytes)
             {
-                return Saved(key, CacheSaveOutcome.TooLarge, size, absent, []);
+                return SaveResult(key, CacheSaveOutcome.TooLarge, size, absent, []);
             }
 
             File.SetLastWriteTimeUtc(temporary, _time.GetUtcNow().UtcDateTime);
             if (!FileTrees.Publish(temporary, path))
             {
-                return Saved(key, CacheSaveOutcome.AlreadyCached, SizeOf(path), absent, []);
+                return SaveResult(key, CacheSaveOutcome.AlreadyCached, SizeOf(path), absent, []);
             }
 
-            return Saved(key, CacheSaveOutcome.Saved, size, absent, Evict(keep: path));
+            return SaveResult(key, CacheSaveOutcome.Saved, size, absent, Evict(keep: path));
         }
         catch (ArtifactException e)
         {
@@ -234,7 +234,7 @@ public sealed class DependencyCache
         Problem = problem,
     };
 
-    private CacheSaveResult Saved(
+    private CacheSaveResult SaveResult(
         string key, CacheSaveOutcome outcome, long size, IReadOnlyList<string> absent, IReadOnlyList<EvictedCacheEntry> evicted) => new()
         {
             Key = key,
