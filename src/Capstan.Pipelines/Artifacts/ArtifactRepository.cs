@@ -5,7 +5,8 @@ namespace Capstan.Pipelines.Artifacts;
 /// <summary>
 /// Content-addressed artifacts under a root folder (a project's <c>.capstan/artifacts</c>): each is a
 /// <see cref="ReproducibleTar"/> at <c>sha256/&lt;first 2 hex&gt;/&lt;64 hex&gt;.tar</c>, written once through a temporary
-/// file and a rename, so a reader never sees half of one and two jobs storing the same content are both fine.
+/// file and a rename, so a reader never sees half of one; two jobs storing the same content at once both end with the
+/// same, complete file.
 /// </summary>
 public sealed class ArtifactRepository
 {
@@ -25,12 +26,19 @@ public sealed class ArtifactRepository
 
     /// <summary>
     /// Packs <paramref name="folder"/> as a reproducible tar, hashing it as it is written to a temporary file in the
-    /// store, then renames it to its content address; when that already exists the new copy is dropped.
+    /// store, then renames it to its content address. When that exists already the new copy is dropped; two stores
+    /// racing may both rename, which is harmless because their bytes are identical.
     /// </summary>
-    /// <exception cref="ArtifactException">The folder cannot be packed (see <see cref="ReproducibleTar.WriteAsync(string, Stream, CancellationToken)"/>) or the store cannot be written.</exception>
+    /// <exception cref="ArtifactException">The folder holds the store, cannot be packed (see <see cref="ReproducibleTar.WriteAsync(string, Stream, CancellationToken)"/>) or the store cannot be written.</exception>
     public async Task<StoredArtifact> StoreFolderAsync(string folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(folder);
+        if (FileTrees.IsSameOrInside(folder, Root))
+        {
+            // The tar being written would be inside the folder being packed.
+            throw new ArtifactException($"cannot store '{folder}': the artifact store '{Root}' is inside it; store a build output folder");
+        }
+
         var temporary = Path.Combine(TemporaryFolder, $"{Guid.NewGuid():N}.tar");
         try
         {
@@ -57,7 +65,7 @@ public sealed class ArtifactRepository
                 File.SetUnixFileMode(temporary, ReadOnly);
             }
 
-            var alreadyStored = !TryMoveNew(temporary, path);
+            var alreadyStored = !FileTrees.Publish(temporary, path);
             return new StoredArtifact { Digest = digest, SizeBytes = size, Path = path, AlreadyStored = alreadyStored };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -170,29 +178,6 @@ public sealed class ArtifactRepository
                 await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
                 return hashing.Digest() == digest;
             }
-        }
-    }
-
-    /// <summary>
-    /// Renames <paramref name="temporary"/> to <paramref name="path"/> unless something is there already; false then.
-    /// Without overwrite .NET renames with link and unlink, which fails when the target exists, so two writers of the
-    /// same content cannot clobber each other.
-    /// </summary>
-    internal static bool TryMoveNew(string temporary, string path)
-    {
-        if (File.Exists(path))
-        {
-            return false;
-        }
-
-        try
-        {
-            File.Move(temporary, path, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return false;
         }
     }
 

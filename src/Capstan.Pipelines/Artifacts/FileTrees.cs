@@ -32,6 +32,44 @@ internal static class FileTrees
     }
 
     /// <summary>
+    /// True when <paramref name="inner"/> is <paramref name="outer"/> or inside it, comparing full, normalised paths
+    /// (case-insensitively where the file system usually is).
+    /// </summary>
+    public static bool IsSameOrInside(string outer, string inner)
+    {
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        outer = Normalize(outer);
+        inner = Normalize(inner);
+        return string.Equals(outer, inner, comparison)
+            || inner.StartsWith(Path.EndsInDirectorySeparator(outer) ? outer : outer + Path.DirectorySeparatorChar, comparison);
+    }
+
+    /// <summary>A full path without a trailing separator, except for a root (<c>/</c>).</summary>
+    public static string Normalize(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return full == Path.GetPathRoot(full) ? full : Path.TrimEndingDirectorySeparator(full);
+    }
+
+    /// <summary>
+    /// Renames a finished temporary file to <paramref name="path"/> unless that exists already, in which case the
+    /// temporary file is left for the caller to delete; false then. The rename replaces atomically: .NET's
+    /// File.Move without overwrite checks for the target and then renames, so two writers can both pass the check
+    /// (seen with strace), and a no-clobber rename cannot be had without P/Invoke. Callers only publish files that
+    /// are complete and valid for their name, so whichever rename lands last is fine, and readers see one or the other.
+    /// </summary>
+    public static bool Publish(string temporary, string path)
+    {
+        if (File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        return true;
+    }
+
+    /// <summary>
     /// Deletes a file, a symbolic link (not what it points to) or a folder with everything in it. Read-only folders
     /// (a Go module cache has them) are made writable first, without following links.
     /// </summary>

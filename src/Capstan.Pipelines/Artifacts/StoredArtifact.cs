@@ -12,6 +12,9 @@ public sealed record StoredArtifact
     /// <summary>The tar's full path, <c>&lt;root&gt;/sha256/&lt;2 hex&gt;/&lt;64 hex&gt;.tar</c>.</summary>
     public required string Path { get; init; }
 
-    /// <summary>True when the same content was stored before, so nothing was written.</summary>
+    /// <summary>
+    /// True when the same content was in the store already, so nothing was written. Informational: two stores of the
+    /// same content racing may both say false.
+    /// </summary>
     public required bool AlreadyStored { get; init; }
 }

@@ -64,14 +64,16 @@ public sealed class ArtifactRepositoryTests : IDisposable
     }
 
     [Fact]
-    public async Task Store_ConcurrentlyWithTheSameContent_WritesItOnce()
+    public async Task Store_ConcurrentlyWithTheSameContent_EndsWithOneCompleteFile()
     {
         var folders = Enumerable.Range(0, 6).Select(i => Build($"copy{i}", "app.js", "same")).ToList();
 
         var stored = await Task.WhenAll(folders.Select(f => Task.Run(() => _repository.StoreFolderAsync(f, Ct)))).DefaultTimeout();
 
         stored.Select(s => s.Digest).Distinct().Count().ShouldBe(1);
-        stored.Count(s => !s.AlreadyStored).ShouldBe(1);
+        stored.ShouldContain(s => !s.AlreadyStored);
+        Directory.GetFiles(Path.Combine(_repository.Root, "sha256"), "*", SearchOption.AllDirectories).Length.ShouldBe(1);
+        (await _repository.VerifyAsync(stored[0].Digest, Ct).DefaultTimeout()).ShouldBeTrue();
         Tree.Names(Path.Combine(_repository.Root, "tmp")).ShouldBeEmpty();
     }
 
@@ -159,6 +161,17 @@ public sealed class ArtifactRepositoryTests : IDisposable
 
         error.Message.ShouldContain("'etc'");
         Tree.Names(Path.Combine(_repository.Root, "tmp")).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Store_RefusesAFolderThatHoldsTheStore()
+    {
+        _temp.Write(Path.Combine("project", "index.html"), "hi");
+
+        var error = await Should.ThrowAsync<ArtifactException>(
+            () => _repository.StoreFolderAsync(_temp.Combine("project"), Ct).DefaultTimeout());
+
+        error.Message.ShouldContain("the artifact store");
     }
 
     private string Build(string folder, string file, string content)

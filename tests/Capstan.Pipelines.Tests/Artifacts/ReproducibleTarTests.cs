@@ -172,7 +172,7 @@ public sealed class ReproducibleTarTests : IDisposable
     public async Task Write_RefusesFifo()
     {
         var folder = SampleFolder("app");
-        await ProcessRunner.RunAsync("mkfifo", [Path.Combine(folder, "bin", "pipe")], TimeSpan.FromSeconds(30), Ct);
+        (await ProcessRunner.RunAsync("mkfifo", [Path.Combine(folder, "bin", "pipe")], TimeSpan.FromSeconds(30), Ct)).EnsureSuccess();
 
         var error = await Should.ThrowAsync<ArtifactException>(() => PackAsync(folder));
 
