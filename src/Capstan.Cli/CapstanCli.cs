@@ -70,6 +70,8 @@ public static class CapstanCli
             StateCommand.Create(console),
             Secrets.SecretCommands.Create(console),
             Secrets.AuditCommands.Create(console),
+            Pipelines.PipelineCommands.Create(console),
+            Pipelines.ArtifactCommands.Create(console),
         };
 
         root.HelpName = "capstan"; // not the name of the host process (tests run in a test host)

@@ -28,6 +28,9 @@ public sealed class CliConsole
     /// <summary>True when standard input is a terminal (a person types), false when it is a pipe or a file.</summary>
     public bool InputIsTerminal { get; init; }
 
+    /// <summary>Whether standard output is a terminal that can show a live view (colours allowed, not redirected).</summary>
+    public bool OutputIsTerminal { get; init; }
+
     /// <summary>Asks for a value without echoing it (a terminal only).</summary>
     public Func<string, string>? ReadHidden { get; init; }
 
@@ -82,6 +85,7 @@ public sealed class CliConsole
         {
             Input = Console.In,
             InputIsTerminal = !Console.IsInputRedirected,
+            OutputIsTerminal = colors && !Console.IsOutputRedirected,
             ReadHidden = HiddenPrompt.Read,
         };
     }
