@@ -40,11 +40,20 @@ public sealed class TempDirectory : IDisposable
         }
 
         // A test may have taken away permissions (e.g. to make a folder unwritable); give them back so the folder can go.
+        // Never through a symbolic link: chmod follows links, and a test's link to /etc once made /etc private to root.
         if (!OperatingSystem.IsWindows())
         {
-            foreach (var directory in Directory.EnumerateDirectories(Path, "*", SearchOption.AllDirectories).Prepend(Path))
+            var pending = new Stack<DirectoryInfo>([new DirectoryInfo(Path)]);
+            while (pending.TryPop(out var directory))
             {
-                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.SetUnixFileMode(directory.FullName, File.GetUnixFileMode(directory.FullName) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                foreach (var child in directory.EnumerateDirectories())
+                {
+                    if (child.LinkTarget is null)
+                    {
+                        pending.Push(child);
+                    }
+                }
             }
         }
 
