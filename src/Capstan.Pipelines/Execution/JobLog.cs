@@ -61,8 +61,14 @@ public sealed class JobLog : IAsyncDisposable
     private sealed class Sink(StreamWriter file, int tailLines) : TextWriter
     {
         private readonly Lock _lock = new();
-        private readonly Queue<string> _tail = new();
+
+        // The last lines, in a ring of fixed buffers: a job printing millions of short lines must not allocate a
+        // string per line (that churn alone grew the process by the GC's whole gen-0 budget, about 50 MB).
+        private readonly char[][] _lines = new char[tailLines][];
+        private readonly int[] _lengths = new int[tailLines];
         private readonly StringBuilder _partial = new();
+        private int _next;
+        private int _count;
         private long _length;
 
         public override Encoding Encoding => file.Encoding;
@@ -84,7 +90,13 @@ public sealed class JobLog : IAsyncDisposable
             {
                 lock (_lock)
                 {
-                    var lines = _tail.ToList();
+                    var lines = new List<string>(_count + 1);
+                    for (var i = 0; i < _count; i++)
+                    {
+                        var slot = (_next - _count + i + tailLines) % tailLines;
+                        lines.Add(new string(_lines[slot], 0, _lengths[slot]));
+                    }
+
                     if (_partial.Length > 0)
                     {
                         lines.Add(_partial.ToString());
@@ -173,12 +185,12 @@ public sealed class JobLog : IAsyncDisposable
                     continue;
                 }
 
-                _tail.Enqueue(_partial.ToString());
+                var line = _lines[_next] ??= new char[MaxTailLineLength + 1];
+                _partial.CopyTo(0, line, _partial.Length);
+                _lengths[_next] = _partial.Length;
+                _next = (_next + 1) % tailLines;
+                _count = Math.Min(_count + 1, tailLines);
                 _partial.Clear();
-                if (_tail.Count > tailLines)
-                {
-                    _tail.Dequeue();
-                }
 
                 text = text[(end + (text[end] == '\r' ? 2 : 1))..];
             }
