@@ -46,6 +46,8 @@ public sealed class PipelineViewTests
         lines.ShouldContain(l => l.Contains("↺ build cached: inputs unchanged since run run_0", StringComparison.Ordinal));
         lines.ShouldContain(l => l.Contains("✗ test failed in 2.0s: exited with code 1 · tests: 4 passed, 1 failed, 0 skipped", StringComparison.Ordinal));
         lines.ShouldContain("  │ expected 1 but was 2");
+        lines.ShouldContain(l => l.StartsWith("JOB", StringComparison.Ordinal) && l.Contains("STATE", StringComparison.Ordinal) && l.Contains("TESTS", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.StartsWith("✗ test", StringComparison.Ordinal) && l.Contains("2.0s", StringComparison.Ordinal) && l.Contains("4 passed, 1 failed", StringComparison.Ordinal));
     }
 
     private static RunFinished Feed(IPipelineObserver observer)

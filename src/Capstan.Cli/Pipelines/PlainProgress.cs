@@ -34,6 +34,7 @@ internal sealed class PlainProgress(TextWriter output) : IPipelineObserver
                     WriteTail(finished.Report);
                     break;
                 case RunFinished run:
+                    WriteTable(run);
                     foreach (var line in RunSummary.Totals(run))
                     {
                         output.WriteLine(line);
@@ -43,6 +44,26 @@ internal sealed class PlainProgress(TextWriter output) : IPipelineObserver
             }
 
             output.Flush();
+        }
+    }
+
+    /// <summary>Every job once more, aligned: state, time, tests, and what it produced or reused.</summary>
+    private void WriteTable(RunFinished run)
+    {
+        var rows = run.Jobs.Select(j => new[]
+        {
+            RunSummary.Symbol(j.Outcome) + " " + j.Job,
+            RunSummary.Word(j.Outcome),
+            j.Outcome is JobOutcome.Passed or JobOutcome.Failed or JobOutcome.TimedOut ? RunSummary.Seconds(j.Duration) : "",
+            j.Tests is { } tests ? RunSummary.Tests(tests) : "",
+            j.ArtifactDigest is { } digest ? digest[..Math.Min(19, digest.Length)] : j.ReusedRunId is { } reused ? "from " + reused : "",
+        }).ToList();
+        string[] header = ["JOB", "STATE", "TIME", "TESTS", "ARTIFACT"];
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        output.WriteLine(string.Join("  ", header.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
+        foreach (var row in rows)
+        {
+            output.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
         }
     }
 
