@@ -143,7 +143,7 @@ internal sealed class LiveProgress(IAnsiConsole console) : IPipelineObserver
 
         if (report.ArtifactDigest is { } digest)
         {
-            parts.Add("artifact " + digest[..Math.Min(19, digest.Length)]);
+            parts.Add("artifact " + RunSummary.ShortDigest(digest));
         }
 
         return string.Join(" · ", parts);

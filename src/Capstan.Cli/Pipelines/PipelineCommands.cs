@@ -214,26 +214,20 @@ internal static class PipelineCommands
             return;
         }
 
-        var rows = runs.Select(d => new[]
-        {
+        var rows = runs.Select(d => (IReadOnlyList<string>)
+        [
             d.Run.Id,
             d.Run.Status.ToString().ToLowerInvariant(),
             d.Run.Commit is { } commit ? commit[..Math.Min(12, commit.Length)] : "-",
             d.Run.StartedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
             d.Run.FinishedAt is { } end ? RunSummary.Seconds(end - d.Run.StartedAt) : "-",
             JobCounts(d.Jobs),
-        }).ToList();
-        string[] header = ["RUN", "STATUS", "COMMIT", "STARTED", "DURATION", "JOBS"];
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
-        console.Output.WriteLine(string.Join("  ", header.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
-        foreach (var row in rows)
-        {
-            console.Output.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
-        }
+        ]).ToList();
+        TextTable.Write(console.Output, ["RUN", "STATUS", "COMMIT", "STARTED", "DURATION", "JOBS"], rows);
     }
 
     private static string JobCounts(IReadOnlyList<JobRun> jobs) =>
-        string.Join(", ", jobs.GroupBy(j => j.Status switch { JobStatus.Skipped when j.ReusedRunId is not null => "cached", var s => s.ToString().ToLowerInvariant() })
+        string.Join(", ", jobs.GroupBy(RunSummary.Word)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => $"{g.Count()} {g.Key}"));
 
@@ -261,7 +255,7 @@ internal static class PipelineCommands
                 {
                     w.WriteStartObject();
                     w.WriteString("name", job.Job);
-                    w.WriteString("status", job.Status switch { JobStatus.Skipped when job.ReusedRunId is not null => "cached", var s => s.ToString().ToLowerInvariant() });
+                    w.WriteString("status", RunSummary.Word(job));
                     w.WriteNumber("attempts", job.Attempt);
                     w.WriteString("detail", job.Detail);
                     w.WriteString("artifact", job.ArtifactDigest);

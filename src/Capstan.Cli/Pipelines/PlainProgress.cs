@@ -1,4 +1,5 @@
 using System.Globalization;
+using Capstan.Cli.Output;
 using Capstan.Pipelines.Running;
 
 namespace Capstan.Cli.Pipelines;
@@ -50,21 +51,15 @@ internal sealed class PlainProgress(TextWriter output) : IPipelineObserver
     /// <summary>Every job once more, aligned: state, time, tests, and what it produced or reused.</summary>
     private void WriteTable(RunFinished run)
     {
-        var rows = run.Jobs.Select(j => new[]
-        {
+        var rows = run.Jobs.Select(j => (IReadOnlyList<string>)
+        [
             RunSummary.Symbol(j.Outcome) + " " + j.Job,
             RunSummary.Word(j.Outcome),
             j.Outcome is JobOutcome.Passed or JobOutcome.Failed or JobOutcome.TimedOut ? RunSummary.Seconds(j.Duration) : "",
             j.Tests is { } tests ? RunSummary.Tests(tests) : "",
-            j.ArtifactDigest is { } digest ? digest[..Math.Min(19, digest.Length)] : j.ReusedRunId is { } reused ? "from " + reused : "",
-        }).ToList();
-        string[] header = ["JOB", "STATE", "TIME", "TESTS", "ARTIFACT"];
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
-        output.WriteLine(string.Join("  ", header.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
-        foreach (var row in rows)
-        {
-            output.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
-        }
+            j.ArtifactDigest is { } digest ? RunSummary.ShortDigest(digest) : j.ReusedRunId is { } reused ? "from " + reused : "",
+        ]).ToList();
+        TextTable.Write(output, ["JOB", "STATE", "TIME", "TESTS", "ARTIFACT"], rows);
     }
 
     private void WriteTail(JobReport report)

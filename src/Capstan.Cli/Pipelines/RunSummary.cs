@@ -32,6 +32,14 @@ internal static class RunSummary
         ? span.TotalSeconds.ToString("0.0s", CultureInfo.InvariantCulture)
         : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes}m{span.Seconds:00}s");
 
+    /// <summary><c>sha256:</c> and the first 12 hex digits, enough to name an artifact in a view.</summary>
+    public static string ShortDigest(string digest) => digest[..Math.Min(digest.Length, 19)];
+
+    /// <summary>A stored job's state in words, telling a reused job (<c>cached</c>) from one whose condition was false.</summary>
+    public static string Word(JobRun job) => job.Status == JobStatus.Skipped && job.ReusedRunId is not null
+        ? "cached"
+        : job.Status.ToString().ToLowerInvariant();
+
     public static string Tests(TestSummary? tests) => tests is null
         ? ""
         : string.Create(CultureInfo.InvariantCulture, $"{tests.Passed} passed, {tests.Failed} failed, {tests.Skipped} skipped");
@@ -62,7 +70,7 @@ internal static class RunSummary
 
         if (report.ArtifactDigest is { } digest)
         {
-            line.Append(" · artifact ").Append(digest.AsSpan(0, Math.Min(digest.Length, 19)));
+            line.Append(" · artifact ").Append(ShortDigest(digest));
         }
 
         if (report.Cache is { } cache)

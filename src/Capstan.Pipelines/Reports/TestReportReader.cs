@@ -59,7 +59,11 @@ public static class TestReportReader
     /// shown as a warning; a glob that leaves the job's folder (<c>..</c>, an absolute path) is a problem and reads nothing.
     /// </remarks>
     /// <exception cref="DirectoryNotFoundException"><paramref name="workingDirectory"/> does not exist.</exception>
-    public static CollectedReports ReadAll(string workingDirectory, IReadOnlyList<string> globs)
+    /// <param name="writtenSince">
+    /// When given (UTC), only files written at or after it count: a job's reports, not those earlier runs left in the
+    /// same folder; a glob matching only older files is unmatched.
+    /// </param>
+    public static CollectedReports ReadAll(string workingDirectory, IReadOnlyList<string> globs, DateTime? writtenSince = null)
     {
         ArgumentNullException.ThrowIfNull(workingDirectory);
         ArgumentNullException.ThrowIfNull(globs);
@@ -76,13 +80,16 @@ public static class TestReportReader
         foreach (var include in list.Includes)
         {
             // One glob at a time, to know which matched nothing; a file two globs match is still read once.
-            var matches = list.CreateMatcher([include], folderMeansContents: false).Execute(folder);
-            if (!matches.HasMatches)
+            var matches = list.CreateMatcher([include], folderMeansContents: false).Execute(folder).Files
+                .Select(f => f.Path)
+                .Where(f => writtenSince is not { } since || File.GetLastWriteTimeUtc(Path.Combine(root.FullName, f)) >= since)
+                .ToList();
+            if (matches.Count == 0)
             {
                 unmatched.Add(include);
             }
 
-            files.UnionWith(matches.Files.Select(f => f.Path));
+            files.UnionWith(matches);
         }
 
         var reports = new List<TestReport>();

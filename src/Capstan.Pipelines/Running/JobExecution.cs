@@ -363,26 +363,18 @@ internal sealed class JobExecution(RunContext context, Job job, IReadOnlyDiction
     /// </summary>
     private TestSummary ReadReports(DateTimeOffset startedAt, JobLog log)
     {
-        var files = ReportFiles.Find(context.ProjectDirectory, job.Reports, startedAt.UtcDateTime - ReportClockSlack);
-        var reports = new List<TestReport>();
-        foreach (var file in files)
+        var collected = TestReportReader.ReadAll(context.ProjectDirectory, job.Reports, startedAt.UtcDateTime - ReportClockSlack);
+        foreach (var problem in collected.Problems)
         {
-            try
-            {
-                reports.Add(TestReportReader.Read(file));
-            }
-            catch (TestReportException ex)
-            {
-                Warn(log, ex.Message);
-            }
+            Warn(log, problem.ToString());
         }
 
-        if (files.Count == 0)
+        foreach (var warning in collected.Warnings)
         {
-            Warn(log, $"no test report was written: nothing new matches {string.Join(", ", job.Reports)}");
+            Warn(log, warning + " written during the job");
         }
 
-        var combined = TestReport.Combine(reports);
+        var combined = collected.Report;
         return new TestSummary
         {
             Passed = combined.Passed,

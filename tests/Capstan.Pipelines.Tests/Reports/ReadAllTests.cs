@@ -31,6 +31,20 @@ public sealed class ReadAllTests : IDisposable
     }
 
     [Fact]
+    public void WrittenSince_CountsOnlyNewerFiles_AndAGlobMatchingOnlyOlderOnesIsUnmatched()
+    {
+        var old = _job.Write("old/junit.xml", ReportSamples.Surefire);
+        _job.Write("new/junit.xml", ReportSamples.Pytest);
+        var since = DateTime.UtcNow.AddMinutes(-1);
+        File.SetLastWriteTimeUtc(old, since.AddMinutes(-5));
+
+        var collected = TestReportReader.ReadAll(_job.Path, ["new/*.xml", "old/*.xml"], since);
+
+        collected.Report.Files.ShouldBe(["new/junit.xml"]);
+        collected.UnmatchedGlobs.ShouldBe(["old/*.xml"]);
+    }
+
+    [Fact]
     public void AFileMatchedByTwoGlobs_IsReadOnce()
     {
         _job.Write("reports/junit.xml", ReportSamples.Surefire);
