@@ -1,0 +1,79 @@
+// A web app for tests and benchmarks of the runtime, the edge and deployments. Everything it does is set
+// through the environment, the way Capstan starts a service:
+//   PORT                 the port to listen on, on 127.0.0.1 (required)
+//   APP_VERSION          the text GET / answers (default "v0")
+//   READY_DELAY_MS       /ready answers 503 until this long after start (default 0)
+//   NEVER_READY=1        /ready always answers 503
+//   CRASH_AFTER_MS       the process exits with code 3 this long after start
+//   EXIT_AT_START=CODE   the process exits at once with CODE, before listening
+//   LIVENESS_FAIL_AFTER_MS  /health answers 500 from this long after start
+//   PRINT_ENV=NAME       prints "NAME=value" to stdout at start (masking tests)
+//   LATENCY_MS           GET / waits this long before answering
+// GET /pid answers the process id. SIGTERM stops it gracefully: in-flight requests finish first.
+using System.Diagnostics;
+using System.Globalization;
+
+var started = Stopwatch.StartNew();
+string? Env(string name) => Environment.GetEnvironmentVariable(name);
+int? Millis(string name) => int.TryParse(Env(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+if (Env("EXIT_AT_START") is { Length: > 0 } exitCode)
+{
+    Console.Error.WriteLine($"testapp: exiting at start with code {exitCode}, as asked");
+    return int.Parse(exitCode, CultureInfo.InvariantCulture);
+}
+
+if (!int.TryParse(Env("PORT"), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+{
+    Console.Error.WriteLine("testapp: PORT is not set");
+    return 2;
+}
+
+var version = Env("APP_VERSION") ?? "v0";
+var readyDelay = Millis("READY_DELAY_MS") ?? 0;
+var neverReady = Env("NEVER_READY") == "1";
+var livenessFailAfter = Millis("LIVENESS_FAIL_AFTER_MS");
+var latency = Millis("LATENCY_MS") ?? 0;
+
+if (Env("PRINT_ENV") is { Length: > 0 } printed)
+{
+    Console.WriteLine($"{printed}={Env(printed)}");
+}
+
+if (Millis("CRASH_AFTER_MS") is { } crashAfter)
+{
+    _ = Task.Run(async () =>
+    {
+        await Task.Delay(crashAfter);
+        Console.Error.WriteLine("testapp: crashing, as asked");
+        Environment.Exit(3);
+    });
+}
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+await using var app = builder.Build();
+
+app.MapGet("/", async (CancellationToken cancellationToken) =>
+{
+    if (latency > 0)
+    {
+        await Task.Delay(latency, cancellationToken);
+    }
+
+    return Results.Text(version);
+});
+app.MapGet("/ready", () => !neverReady && started.ElapsedMilliseconds >= readyDelay
+    ? Results.Text("ready")
+    : Results.Text("not ready", statusCode: 503));
+app.MapGet("/health", () => livenessFailAfter is { } failAfter && started.ElapsedMilliseconds >= failAfter
+    ? Results.Text("unhealthy", statusCode: 500)
+    : Results.Text("ok"));
+app.MapGet("/pid", () => Results.Text(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+
+Console.WriteLine($"testapp {version} listening on 127.0.0.1:{port}");
+await app.RunAsync();
+return 0;
