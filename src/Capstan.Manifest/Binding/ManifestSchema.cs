@@ -273,6 +273,7 @@ internal static class ManifestSchema
         Approval = f.OptionalOrNull("approval", Approval, "Approvals required before deploying."),
         Env = f.Optional("env", EnvMap, "Variables for every service in this environment, over the services' own.", Empty<Template>()),
         Smoke = f.OptionalOrNull("smoke", Script, "Script run against the new instances before traffic switches ($CAPSTAN_TARGET_URL points at one)."),
+        ProgressDeadline = f.Optional("progress_deadline", PositiveDuration, "How long new instances may take to become ready before the deployment fails.", DeploymentEnvironment.DefaultProgressDeadline),
     });
 
     // ---- alerts and notifications ---------------------------------------------------------------

@@ -19,6 +19,25 @@ public sealed record DeploymentEnvironment
 
     /// <summary>A script run against new instances before traffic switches to them.</summary>
     public Template? Smoke { get; init; }
+
+    /// <summary>The default of <see cref="ProgressDeadline"/>.</summary>
+    public static readonly Duration DefaultProgressDeadline = Duration.FromMinutes(2);
+
+    /// <summary>How long new instances may take to become ready; past it the deployment fails and the old release keeps serving.</summary>
+    public required Duration ProgressDeadline { get; init; }
+
+    /// <summary>
+    /// The host name a service answers on in this environment: the route's host in <c>production</c>,
+    /// <c>ENV.HOST</c> everywhere else (<c>staging.shop.localhost</c>), so that environments share one edge.
+    /// </summary>
+    public string HostOf(Route route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        return string.Equals(Name, ProductionName, StringComparison.Ordinal) ? route.Host : $"{Name}.{route.Host}";
+    }
+
+    /// <summary>The environment that gets the routes' hosts unprefixed.</summary>
+    public const string ProductionName = "production";
 }
 
 public sealed record ApprovalPolicy

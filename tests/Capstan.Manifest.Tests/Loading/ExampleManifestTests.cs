@@ -113,6 +113,16 @@ public sealed class ExampleManifestTests
         staging.Smoke.References.ShouldBeEmpty();
         staging.Requires.ShouldBeEmpty();
         staging.Approval.ShouldBeNull();
+        staging.ProgressDeadline.ShouldBe(DeploymentEnvironment.DefaultProgressDeadline);
+    }
+
+    [Fact]
+    public void EachEnvironment_HasItsOwnHost_AndProductionTheRoutesOwn()
+    {
+        var route = Example.Services["web"].Route!;
+
+        Example.Environments["staging"].HostOf(route).ShouldBe("staging.hello.localhost");
+        Example.Environments["production"].HostOf(route).ShouldBe("hello.localhost");
     }
 
     [Fact]

@@ -60,6 +60,24 @@ public sealed class ShorthandAndDefaultTests
     }
 
     [Fact]
+    public void AProgressDeadline_IsReadAsADuration_AndZeroIsRefused()
+    {
+        Diagnosed.Parse("""
+            version: 1
+            app: hello
+            environments:
+              staging: { progress_deadline: 45s }
+            """).ShouldBeClean().Environments["staging"].ProgressDeadline.ShouldBe(Duration.Parse("45s"));
+
+        Diagnosed.Parse("""
+            version: 1
+            app: hello
+            environments:
+              staging: { progress_deadline: 0s }
+            """).Diagnostics.ShouldContain(d => d.Message.Contains("progress_deadline", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void NeedsWrittenAsOneName_IsAListOfOne()
     {
         var manifest = Diagnosed.Parse("""
