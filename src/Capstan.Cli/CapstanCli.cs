@@ -74,6 +74,11 @@ public static class CapstanCli
             Pipelines.ArtifactCommands.Create(console),
         };
 
+        foreach (var command in Deployments.DeployCommands.Create(console).Concat(Deployments.ServerCommands.Create(console)))
+        {
+            root.Add(command);
+        }
+
         root.HelpName = "capstan"; // not the name of the host process (tests run in a test host)
 
         // `capstan` alone shows the help, as a usage error.

@@ -1,0 +1,203 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Capstan.Contracts;
+
+/// <summary>Asks the server to deploy the app of <see cref="Manifest"/> to an environment.</summary>
+public sealed record DeployRequest
+{
+    public required string Environment { get; init; }
+
+    /// <summary>The text of capstan.yaml as the deployer has it now: the release takes its configuration from it.</summary>
+    public required string Manifest { get; init; }
+
+    /// <summary>The artifact to deploy, <c>sha256:…</c> (a unique prefix is enough); null deploys the newest one built for each service.</summary>
+    public string? ArtifactDigest { get; init; }
+
+    /// <summary>The person behind the request, shown with the token's name in the audit log.</summary>
+    public string? Actor { get; init; }
+}
+
+/// <summary>Asks the server to move an environment's traffic back to an earlier release.</summary>
+public sealed record RollbackRequest
+{
+    public required string Environment { get; init; }
+
+    /// <summary>A release id or version (<c>v3</c>, <c>3</c>); null goes back to the release before the current one.</summary>
+    public string? To { get; init; }
+
+    /// <summary>Only this service; null rolls back every service of the environment.</summary>
+    public string? Service { get; init; }
+
+    public string? Actor { get; init; }
+}
+
+public sealed record DeploymentView
+{
+    public required string Id { get; init; }
+
+    public required string App { get; init; }
+
+    public required string Environment { get; init; }
+
+    public required string Service { get; init; }
+
+    public required string ReleaseId { get; init; }
+
+    public required long ReleaseVersion { get; init; }
+
+    public required string ArtifactDigest { get; init; }
+
+    public required string Strategy { get; init; }
+
+    /// <summary><c>pending</c>, <c>in_progress</c>, <c>succeeded</c>, <c>failed</c>, <c>rolled_back</c>, <c>cancelled</c>…</summary>
+    public required string Status { get; init; }
+
+    public required string Step { get; init; }
+
+    public string? Reason { get; init; }
+
+    public required string CreatedBy { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>True once the deployment reached a final status.</summary>
+    public bool Finished => FinishedAt is not null;
+
+    /// <summary>The URL the service answers on through the edge, when it has a route.</summary>
+    public string? Url { get; init; }
+}
+
+public sealed record ReleaseView
+{
+    public required string Id { get; init; }
+
+    public required string Environment { get; init; }
+
+    public required string Service { get; init; }
+
+    public required long Version { get; init; }
+
+    public required string ArtifactDigest { get; init; }
+
+    public required string ConfigHash { get; init; }
+
+    public required IReadOnlyDictionary<string, int> SecretVersions { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required string CreatedBy { get; init; }
+
+    /// <summary>The release that takes the environment's traffic now.</summary>
+    public required bool Current { get; init; }
+}
+
+public sealed record StatusView
+{
+    public required string App { get; init; }
+
+    public required IReadOnlyList<ServiceStatusView> Services { get; init; }
+
+    /// <summary>Where the edge listens, e.g. <c>http://127.0.0.1:8080</c>.</summary>
+    public required string Edge { get; init; }
+}
+
+public sealed record ServiceStatusView
+{
+    public required string Environment { get; init; }
+
+    public required string Service { get; init; }
+
+    public string? Url { get; init; }
+
+    public string? ReleaseId { get; init; }
+
+    public long? Version { get; init; }
+
+    public string? ArtifactDigest { get; init; }
+
+    public required int Healthy { get; init; }
+
+    public required int Total { get; init; }
+
+    /// <summary>Share of new requests per release version, in percent, as the edge routes them now.</summary>
+    public required IReadOnlyList<TrafficShareView> Traffic { get; init; }
+
+    /// <summary>Requests per second through the edge over the last minute.</summary>
+    public required double RequestRate { get; init; }
+
+    /// <summary>Share of those requests answered 5xx, 0–1.</summary>
+    public required double ErrorRate { get; init; }
+
+    /// <summary>95th percentile of the edge's total request time over the last minute, in milliseconds; null without requests.</summary>
+    public double? P95Milliseconds { get; init; }
+
+    /// <summary>The deployment under way, if any.</summary>
+    public DeploymentView? Deploying { get; init; }
+
+    public required IReadOnlyList<InstanceView> Instances { get; init; }
+}
+
+public sealed record TrafficShareView(string ReleaseId, long Version, double Percent);
+
+public sealed record InstanceView
+{
+    public required string Id { get; init; }
+
+    public required string ReleaseId { get; init; }
+
+    public required string Address { get; init; }
+
+    public required int Pid { get; init; }
+
+    /// <summary><c>starting</c>, <c>ready</c>, <c>unready</c>, <c>backing-off</c>, <c>stopping</c>…</summary>
+    public required string Phase { get; init; }
+
+    public required int Restarts { get; init; }
+}
+
+public sealed record TokenRequest
+{
+    public required string Name { get; init; }
+}
+
+public sealed record TokenCreated
+{
+    public required string Name { get; init; }
+
+    /// <summary>The token itself: shown once, stored only as a hash.</summary>
+    public required string Token { get; init; }
+}
+
+public sealed record TokenView
+{
+    public required string Name { get; init; }
+
+    public required string Role { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required string CreatedBy { get; init; }
+
+    public DateTimeOffset? LastUsedAt { get; init; }
+}
+
+/// <summary>The body of every error answer: one message that says what is wrong and what to do.</summary>
+public sealed record ApiError(string Error);
+
+/// <summary>Source-generated JSON for every contract (snake_case on the wire).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DeployRequest))]
+[JsonSerializable(typeof(RollbackRequest))]
+[JsonSerializable(typeof(DeploymentView))]
+[JsonSerializable(typeof(IReadOnlyList<DeploymentView>))]
+[JsonSerializable(typeof(ReleaseView))]
+[JsonSerializable(typeof(IReadOnlyList<ReleaseView>))]
+[JsonSerializable(typeof(StatusView))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenCreated))]
+[JsonSerializable(typeof(IReadOnlyList<TokenView>))]
+[JsonSerializable(typeof(ApiError))]
+public sealed partial class ApiJson : JsonSerializerContext;

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Capstan.Deployments.Control;
+
+/// <summary>
+/// The controller's own record of a deployment, saved as <see cref="State.Deployment.State"/> after every step: the
+/// settings it was created with and how far it got, so that a restarted server resumes or cleanly fails it.
+/// </summary>
+public sealed record DeployState
+{
+    public required string Service { get; init; }
+
+    /// <summary>Where the deployment is: <c>starting</c>, <c>smoke</c>, <c>switched</c>, <c>draining</c>, <c>done</c>.</summary>
+    public string Phase { get; init; } = Phases.Created;
+
+    /// <summary>Instances this deployment started, whether ready or not.</summary>
+    public IReadOnlyList<string> NewInstances { get; init; } = [];
+
+    public int MaxSurge { get; init; } = 1;
+
+    public int MaxUnavailable { get; init; }
+
+    /// <summary>How long the replaced release keeps running in standby after a blue-green switch or a rollback.</summary>
+    public TimeSpan Retention { get; init; }
+
+    public required TimeSpan ProgressDeadline { get; init; }
+
+    /// <summary>The environment's smoke script, if any.</summary>
+    public string? Smoke { get; init; }
+
+    /// <summary>Until when the replaced release stays in standby, once traffic switched.</summary>
+    public DateTimeOffset? RetainUntil { get; init; }
+
+    /// <summary>True once new requests go to the new release: from then on the deployment is finished forwards, never undone.</summary>
+    [JsonIgnore]
+    public bool Switched => Phase is Phases.Switched or Phases.Draining or Phases.Done;
+
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    public static DeployState Parse(string json) =>
+        JsonSerializer.Deserialize<DeployState>(json, Options) ?? throw new JsonException("empty deployment state");
+}
+
+public static class Phases
+{
+    public const string Created = "created";
+    public const string Starting = "starting";
+    public const string Smoke = "smoke";
+    public const string Switched = "switched";
+    public const string Draining = "draining";
+    public const string Done = "done";
+}

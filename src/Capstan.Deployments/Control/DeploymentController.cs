@@ -1,0 +1,388 @@
+using System.Collections.Concurrent;
+using Capstan.Deployments.Agent;
+using Capstan.Deployments.Releases;
+using Capstan.Deployments.Traffic;
+using Capstan.Manifest.Model;
+using Capstan.Pipelines.Execution;
+using Capstan.Runtime;
+using Capstan.Secrets.Audit;
+using Capstan.Secrets.Masking;
+using Capstan.Secrets.Vault;
+using Capstan.State;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Capstan.Deployments.Control;
+
+/// <summary>
+/// Carries out deployments step by step (recreate, rolling, blue-green, rollback), saving each step, so that a
+/// server killed in the middle resumes a deployment whose traffic already switched and cleanly fails one that had
+/// not (the previous release kept serving throughout). One deployment per service and environment at a time.
+/// </summary>
+public sealed class DeploymentController : IAsyncDisposable
+{
+    /// <summary>How long a release stays in standby after a rollback, when its environment's strategy sets no retention.</summary>
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromHours(1);
+
+    private readonly IStateStore _store;
+    private readonly LocalAgent _agent;
+    private readonly SecretVault _vault;
+    private readonly string _capstanDirectory;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ServiceKey, Task> _running = new();
+    private readonly ConcurrentDictionary<(ServiceKey Key, string ReleaseId), DateTimeOffset> _retainUntil = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _janitor = Task.CompletedTask;
+
+    public DeploymentController(IStateStore store, LocalAgent agent, SecretVault vault, string capstanDirectory, TimeProvider clock, ILogger? logger = null)
+    {
+        _store = store;
+        _agent = agent;
+        _vault = vault;
+        _capstanDirectory = capstanDirectory;
+        _clock = clock;
+        _logger = logger ?? NullLogger.Instance;
+        Planner = new ReleasePlanner(store, agent.Specs, clock);
+    }
+
+    public ReleasePlanner Planner { get; }
+
+    /// <summary>
+    /// Rebuilds the traffic table of <paramref name="app"/> from its deployments, resumes or fails the unfinished ones,
+    /// and starts the janitor that stops standby releases whose retention ended and instances nobody owns.
+    /// </summary>
+    public async Task StartAsync(string app, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        var recent = await _store.Deployments.ListAsync(app, null, 500, cancellationToken).ConfigureAwait(false);
+        var seen = new HashSet<ServiceKey>();
+        foreach (var deployment in recent.Where(d => d.Status == DeploymentStatus.Succeeded))
+        {
+            var spec = _agent.Specs.Find(deployment.ReleaseId);
+            if (spec is null || !seen.Add(Key(spec)))
+            {
+                continue;
+            }
+
+            var key = Key(spec);
+            _agent.Traffic.Set(key, (spec.ReleaseId, TrafficRole.Serving));
+            var state = TryParse(deployment.State);
+            if (deployment.PreviousReleaseId is { } previous && previous != spec.ReleaseId && state?.RetainUntil is { } until && until > now)
+            {
+                _agent.Traffic.Set(key, (previous, TrafficRole.Standby));
+                _retainUntil[(key, previous)] = until;
+            }
+        }
+
+        foreach (var deployment in await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false))
+        {
+            Launch(deployment, resumed: true);
+        }
+
+        await _agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+        if (_janitor.IsCompleted)
+        {
+            _janitor = Task.Run(() => JanitorAsync(_stopping.Token), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Makes the releases of <paramref name="environment"/> from capstan.yaml and starts deploying them.</summary>
+    public async Task<IReadOnlyList<Deployment>> DeployAsync(
+        CapstanManifest manifest,
+        string projectDirectory,
+        string environment,
+        string? artifactDigest,
+        string author,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var versions = (await _vault.ListAsync(environment, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(v => v.Name, v => v.Version, StringComparer.Ordinal);
+        var target = manifest.Environments.GetValueOrDefault(environment);
+        if (target?.Strategy is CanaryStrategy)
+        {
+            throw new DeploymentException(
+                $"environment '{environment}' uses the canary strategy, which this version of Capstan cannot carry out yet; use rolling or blue-green for now");
+        }
+
+        var specs = await Planner.PlanAsync(manifest, projectDirectory, environment, artifactDigest, versions, author, cancellationToken).ConfigureAwait(false);
+        foreach (var spec in specs)
+        {
+            if (_running.ContainsKey(Key(spec)))
+            {
+                throw new DeploymentException($"a deployment of {Key(spec)} is under way; wait for it to finish ('capstan status {environment}')") { Kind = DeploymentErrorKind.Conflict };
+            }
+        }
+
+        var created = new List<Deployment>();
+        foreach (var spec in specs)
+        {
+            var state = new DeployState
+            {
+                Service = spec.Service,
+                MaxSurge = target!.Strategy is RollingStrategy rolling ? rolling.MaxSurge : 1,
+                MaxUnavailable = target.Strategy is RollingStrategy r ? r.MaxUnavailable : 0,
+                Retention = target.Strategy is BlueGreenStrategy blueGreen ? blueGreen.Retention.Value : TimeSpan.Zero,
+                ProgressDeadline = target.ProgressDeadline.Value,
+                Smoke = target.Smoke?.Text,
+            };
+            created.Add(await CreateAsync(spec, target.Strategy.Kind, state, author, "deploy", cancellationToken).ConfigureAwait(false));
+        }
+
+        return created;
+    }
+
+    /// <summary>Moves traffic back to an earlier release: instantly while it is in standby, otherwise after starting it.</summary>
+    /// <param name="to">A release id, or a version (<c>v3</c> or <c>3</c>); null is the release before the current one.</param>
+    public async Task<IReadOnlyList<Deployment>> RollbackAsync(string app, string environment, string? service, string? to, string author, CancellationToken cancellationToken)
+    {
+        var keys = _agent.Traffic.Keys.Where(k => k.App == app && k.Environment == environment && (service is null || k.Service == service)).ToList();
+        if (keys.Count == 0)
+        {
+            throw new DeploymentException($"nothing of {app} is deployed to environment '{environment}'{(service is null ? "" : $" for service '{service}'")}; there is nothing to roll back")
+            { Kind = DeploymentErrorKind.NotFound };
+        }
+
+        var created = new List<Deployment>();
+        foreach (var key in keys)
+        {
+            var current = _agent.Traffic.ServingRelease(key);
+            var target = await TargetOfRollbackAsync(key, current, to, cancellationToken).ConfigureAwait(false);
+            var spec = _agent.Specs.Get(target.Id);
+            var state = new DeployState
+            {
+                Service = key.Service,
+                Retention = DefaultRetention,
+                ProgressDeadline = TimeSpan.FromMinutes(2),
+            };
+            if (_running.ContainsKey(key))
+            {
+                throw new DeploymentException($"a deployment of {key} is under way; wait for it to finish before rolling back") { Kind = DeploymentErrorKind.Conflict };
+            }
+
+            created.Add(await CreateAsync(spec, "rollback", state, author, "rollback", cancellationToken).ConfigureAwait(false));
+        }
+
+        return created;
+    }
+
+    private async Task<Release> TargetOfRollbackAsync(ServiceKey key, string? current, string? to, CancellationToken cancellationToken)
+    {
+        if (to is not null)
+        {
+            var byVersion = long.TryParse(to.TrimStart('v'), out var version)
+                ? await _store.Releases.GetByVersionAsync(key.App, key.Environment, key.Service, version, cancellationToken).ConfigureAwait(false)
+                : await _store.Releases.GetAsync(to, cancellationToken).ConfigureAwait(false);
+            return byVersion is { } found && found.Service == key.Service && found.Environment == key.Environment
+                ? found
+                : throw new DeploymentException($"{key} has no release {to}; 'capstan releases {key.Environment}' lists them") { Kind = DeploymentErrorKind.NotFound };
+        }
+
+        // The release that served before the current one: the previous release of the deployment that made it current.
+        var deployments = await _store.Deployments.ListAsync(key.App, key.Environment, 200, cancellationToken).ConfigureAwait(false);
+        var making = deployments.FirstOrDefault(d => d.Status == DeploymentStatus.Succeeded && d.ReleaseId == current && d.PreviousReleaseId is not null);
+        var previous = making?.PreviousReleaseId is { } id ? await _store.Releases.GetAsync(id, cancellationToken).ConfigureAwait(false) : null;
+        return previous ?? throw new DeploymentException($"{key} has no earlier release to roll back to") { Kind = DeploymentErrorKind.NotFound };
+    }
+
+    private async Task<Deployment> CreateAsync(ReleaseSpec spec, string strategy, DeployState state, string author, string action, CancellationToken cancellationToken)
+    {
+        var key = Key(spec);
+        var now = _clock.GetUtcNow();
+        var current = _agent.Traffic.ServingRelease(key);
+        var alreadyServing = current == spec.ReleaseId && strategy != "rollback"
+            && _agent.InstancesOf(key, spec.ReleaseId).Count(i => i.Phase == InstancePhase.Ready) >= spec.Replicas;
+        var deployment = new Deployment
+        {
+            Id = StateId.New("dep", _clock),
+            App = spec.App,
+            Environment = spec.Environment,
+            ReleaseId = spec.ReleaseId,
+            PreviousReleaseId = current,
+            Strategy = strategy,
+            Status = alreadyServing ? DeploymentStatus.Succeeded : DeploymentStatus.InProgress,
+            Step = alreadyServing ? "done" : "created",
+            State = state.ToJson(),
+            Revision = 1,
+            CreatedBy = author,
+            CreatedAt = now,
+            UpdatedAt = now,
+            FinishedAt = alreadyServing ? now : null,
+            Reason = alreadyServing ? $"release {spec.VersionLabel} already serves {key}; nothing changed" : null,
+        };
+        await _store.Deployments.CreateAsync(deployment, cancellationToken).ConfigureAwait(false);
+        await _vault.AppendAuditAsync(
+            new AuditRecord(author, $"{action}.start", spec.App, spec.Environment, spec.Service, (int)spec.Version, $"{deployment.Id} {strategy} {ShortDigest(spec.ArtifactDigest)}"),
+            cancellationToken).ConfigureAwait(false);
+        if (!alreadyServing)
+        {
+            Launch(deployment, resumed: false);
+        }
+
+        return deployment;
+    }
+
+    private void Launch(Deployment deployment, bool resumed)
+    {
+        var spec = _agent.Specs.Find(deployment.ReleaseId);
+        if (spec is null)
+        {
+            _ = FinishAsync(deployment, DeploymentStatus.Failed, $"release {deployment.ReleaseId} has no spec on this server", CancellationToken.None);
+            return;
+        }
+
+        var key = Key(spec);
+        var run = new DeploymentRun(this, deployment, spec, resumed);
+        var task = Task.Run(() => run.RunAsync(_stopping.Token), CancellationToken.None);
+        _running[key] = task;
+        _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<ServiceKey, Task>(key, task)), TaskScheduler.Default);
+    }
+
+    /// <summary>Waits until no deployment is running (tests, <c>capstan up</c>).</summary>
+    public Task WhenIdleAsync() => Task.WhenAll(_running.Values);
+
+    internal LocalAgent Agent => _agent;
+
+    internal SecretVault Vault => _vault;
+
+    internal TimeProvider Clock => _clock;
+
+    internal ILogger Logger => _logger;
+
+    internal string CapstanDirectory => _capstanDirectory;
+
+    internal void Retain(ServiceKey key, string releaseId, DateTimeOffset until) => _retainUntil[(key, releaseId)] = until;
+
+    internal void Unretain(ServiceKey key, string releaseId) => _retainUntil.TryRemove((key, releaseId), out _);
+
+    /// <summary>Saves progress; null when the deployment was changed by someone else (cancelled), which ends the run.</summary>
+    internal async Task<Deployment?> SaveAsync(Deployment deployment, string step, DeployState state, CancellationToken cancellationToken)
+    {
+        var updated = deployment with { Step = step, State = state.ToJson(), UpdatedAt = _clock.GetUtcNow() };
+        return await _store.Deployments.TryUpdateAsync(updated, deployment.Revision, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task<Deployment?> FinishAsync(Deployment deployment, DeploymentStatus status, string? reason, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        var updated = deployment with { Status = status, Step = status == DeploymentStatus.Succeeded ? "done" : deployment.Step, Reason = reason, UpdatedAt = now, FinishedAt = now };
+        var stored = await _store.Deployments.TryUpdateAsync(updated, deployment.Revision, cancellationToken).ConfigureAwait(false);
+        var spec = _agent.Specs.Find(deployment.ReleaseId);
+        var action = deployment.Strategy == "rollback" ? "rollback" : "deploy";
+        var outcome = status switch
+        {
+            DeploymentStatus.Succeeded => "succeeded",
+            DeploymentStatus.Cancelled => "cancelled",
+            _ => "failed",
+        };
+        await _vault.AppendAuditAsync(
+            new AuditRecord(deployment.CreatedBy, $"{action}.{outcome}", deployment.App, deployment.Environment, spec?.Service ?? "?", (int?)spec?.Version, reason is null ? deployment.Id : $"{deployment.Id}: {reason}"),
+            cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Runs a smoke script against one new instance; returns null when it passed, else why it failed.</summary>
+    internal async Task<string?> SmokeAsync(Deployment deployment, string script, InstanceStatus target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(_capstanDirectory, "deployments", deployment.Id);
+        Directory.CreateDirectory(folder);
+        var environment = JobEnvironment.Create(System.Environment.GetEnvironmentVariable, [], new Dictionary<string, string>
+        {
+            ["CAPSTAN_TARGET_URL"] = $"http://{target.Address}",
+            ["CAPSTAN_ENV"] = deployment.Environment,
+            ["CAPSTAN_APP"] = deployment.App,
+        });
+        await using var log = new JobLog(Path.Combine(folder, "smoke.log"), SecretMasker.Empty);
+        var result = await ScriptProcess.RunAsync(
+            new ScriptStart { Script = script, WorkingDirectory = folder, Environment = environment, Timeout = timeout },
+            log,
+            _clock,
+            cancellationToken).ConfigureAwait(false);
+        if (result.Succeeded)
+        {
+            return null;
+        }
+
+        var tail = string.Join(" | ", log.Tail.TakeLast(3));
+        return result.End == ScriptEnd.TimedOut
+            ? $"the smoke test timed out after {timeout.TotalSeconds:0}s"
+            : $"the smoke test failed (exit code {result.ExitCode}){(tail.Length > 0 ? ": " + tail : "")}";
+    }
+
+    private async Task JanitorAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await SweepAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Stops standby releases past their retention and instances no release role claims (left by a crash).</summary>
+    internal async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        foreach (var ((key, releaseId), until) in _retainUntil)
+        {
+            if (until <= now && _agent.Traffic.RoleOf(key, releaseId) == TrafficRole.Standby && !_running.ContainsKey(key))
+            {
+                _agent.Traffic.Remove(key, releaseId);
+                _retainUntil.TryRemove((key, releaseId), out _);
+            }
+        }
+
+        foreach (var instance in _agent.Instances())
+        {
+            var key = new ServiceKey(instance.App, instance.Environment, instance.Service);
+            if (instance.Phase != InstancePhase.Stopping && _agent.Traffic.RoleOf(key, instance.ReleaseId) is null && !_running.ContainsKey(key))
+            {
+                try
+                {
+                    await _agent.StopInstanceAsync(instance.Id, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RuntimeException ex)
+                {
+                    _logger.LogWarning("could not stop instance {Instance} of a release that no longer serves: {Error}", instance.Id, ex.Message);
+                }
+            }
+        }
+    }
+
+    internal static ServiceKey Key(ReleaseSpec spec) => new(spec.App, spec.Environment, spec.Service);
+
+    internal static string ShortDigest(string? digest) =>
+        digest is null ? "(project folder)" : digest.Replace("sha256:", "", StringComparison.Ordinal)[..Math.Min(12, digest.Length - 7)];
+
+    private static DeployState? TryParse(string json)
+    {
+        try
+        {
+            return DeployState.Parse(json);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_running.Values.Append(_janitor)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,365 @@
+using Capstan.Deployments.Releases;
+using Capstan.Deployments.Traffic;
+using Capstan.Edge;
+using Capstan.Runtime;
+using Capstan.State;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Deployments.Control;
+
+/// <summary>One deployment carried out: the steps of its strategy, each saved before the next.</summary>
+internal sealed class DeploymentRun(DeploymentController controller, Deployment deployment, ReleaseSpec spec, bool resumed)
+{
+    private readonly ServiceKey _key = DeploymentController.Key(spec);
+    private readonly string? _previous = deployment.PreviousReleaseId is { } p && p != spec.ReleaseId ? p : null;
+    private Deployment _deployment = deployment;
+    private DeployState _state = DeployState.Parse(deployment.State);
+
+    private LocalAgent Agent => controller.Agent;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (resumed && !_state.Switched)
+            {
+                // Traffic never left the previous release: undo what was started and say why.
+                await FailAsync($"the server stopped during step '{_deployment.Step}' before traffic switched; the previous release kept serving. Deploy again.", cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (_state.Switched)
+            {
+                await FinishSwitchAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                switch (_deployment.Strategy)
+                {
+                    case "recreate":
+                        await RecreateAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case "rolling":
+                        await RollingAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    default: // blue-green and rollback
+                        await BlueGreenAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+            }
+
+            await controller.FinishAsync(_deployment, DeploymentStatus.Succeeded, Summary(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DeploymentFailedException ex)
+        {
+            await FailAsync(ex.Message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The server is stopping: the deployment stays unfinished and is resumed or failed at the next start.
+        }
+        catch (Exception ex) when (ex is RuntimeException or EdgeException or DeploymentException or Secrets.SecretsException)
+        {
+            await FailAsync(ex.Message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            controller.Logger.LogError(ex, "deployment {Deployment} failed unexpectedly", _deployment.Id);
+            await FailAsync($"unexpected error: {ex.GetType().Name}: {ex.Message}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private string Summary() => _deployment.Strategy == "rollback"
+        ? $"{_key} rolled back to {spec.VersionLabel}"
+        : $"{spec.VersionLabel} serves {_key}";
+
+    // ---- strategies ------------------------------------------------------------------------------
+
+    /// <summary>Start a full new set, wait until every instance is ready, smoke-test, switch all traffic at once, drain the old set, keep it in standby.</summary>
+    private async Task BlueGreenAsync(CancellationToken cancellationToken)
+    {
+        // A rollback to a release still in standby switches at once; it only starts what is missing afterwards.
+        var standbyReady = Agent.InstancesOf(_key, spec.ReleaseId).Where(i => i.Phase == InstancePhase.Ready).ToList();
+        if (_deployment.Strategy == "rollback" && standbyReady.Count > 0)
+        {
+            await SwitchAsync(cancellationToken).ConfigureAwait(false);
+            await TopUpAsync(cancellationToken).ConfigureAwait(false);
+            await FinishSwitchAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Agent.Traffic.Set(_key, (spec.ReleaseId, TrafficRole.Standby));
+        await StartAndWaitAsync(spec.Replicas - Agent.InstancesOf(_key, spec.ReleaseId).Count, cancellationToken).ConfigureAwait(false);
+        await SmokeAsync(cancellationToken).ConfigureAwait(false);
+        await SwitchAsync(cancellationToken).ConfigureAwait(false);
+        await FinishSwitchAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replace instances a few at a time: at most max_surge above and max_unavailable below the desired count.</summary>
+    private async Task RollingAsync(CancellationToken cancellationToken)
+    {
+        var desired = spec.Replicas;
+        // New instances serve as soon as they are ready, next to the old ones.
+        Agent.Traffic.Set(_key, (spec.ReleaseId, TrafficRole.Serving));
+        await Step(Phases.Starting, cancellationToken).ConfigureAwait(false);
+        var smoked = _state.Smoke is null;
+        while (true)
+        {
+            var old = _previous is null ? [] : Agent.InstancesOf(_key, _previous).Where(i => !Agent.Traffic.IsDraining(i.Id)).ToList();
+            var fresh = Agent.InstancesOf(_key, spec.ReleaseId);
+            var freshReady = fresh.Count(i => i.Phase == InstancePhase.Ready);
+            if (old.Count == 0 && freshReady >= desired)
+            {
+                break;
+            }
+
+            var room = desired + _state.MaxSurge - (old.Count + fresh.Count);
+            var toStart = Math.Min(room, desired - fresh.Count);
+            if (toStart > 0)
+            {
+                await StartAndWaitAsync(toStart, cancellationToken).ConfigureAwait(false);
+                if (!smoked)
+                {
+                    await SmokeAsync(cancellationToken).ConfigureAwait(false);
+                    smoked = true;
+                }
+
+                continue;
+            }
+
+            var available = old.Count(i => i.Phase == InstancePhase.Ready) + freshReady;
+            var toStop = Math.Min(old.Count, available - (desired - _state.MaxUnavailable));
+            if (toStop <= 0)
+            {
+                throw new DeploymentFailedException(
+                    $"the rolling update cannot go on: {freshReady} new and {old.Count} old instance(s), max_surge {_state.MaxSurge}, max_unavailable {_state.MaxUnavailable}");
+            }
+
+            await RetireAsync(old.Take(toStop).Select(i => i.Id).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_previous is not null)
+        {
+            Agent.Traffic.Remove(_key, _previous);
+        }
+
+        await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+        await Step(Phases.Done, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stop the old instances, then start the new ones: downtime, for services that cannot run twice.</summary>
+    private async Task RecreateAsync(CancellationToken cancellationToken)
+    {
+        if (_previous is not null)
+        {
+            var old = Agent.InstancesOf(_key, _previous).Select(i => i.Id).ToList();
+            await RetireAsync(old, cancellationToken).ConfigureAwait(false);
+        }
+
+        Agent.Traffic.Set(_key, (spec.ReleaseId, TrafficRole.Serving));
+        await StartAndWaitAsync(spec.Replicas - Agent.InstancesOf(_key, spec.ReleaseId).Count, cancellationToken).ConfigureAwait(false);
+        await SmokeAsync(cancellationToken).ConfigureAwait(false);
+        if (_previous is not null)
+        {
+            Agent.Traffic.Remove(_key, _previous);
+        }
+
+        await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+        await Step(Phases.Done, cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---- steps -----------------------------------------------------------------------------------
+
+    private async Task StartAndWaitAsync(int count, CancellationToken cancellationToken)
+    {
+        await Step(Phases.Starting, cancellationToken).ConfigureAwait(false);
+        var started = new List<InstanceStatus>();
+        for (var i = 0; i < count; i++)
+        {
+            var instance = await Agent.StartInstanceAsync(spec, controller.Vault, cancellationToken).ConfigureAwait(false);
+            started.Add(instance);
+            _state = _state with { NewInstances = [.. _state.NewInstances, instance.Id] };
+            await Step(Phases.Starting, cancellationToken).ConfigureAwait(false);
+        }
+
+        var deadline = _deployment.CreatedAt + _state.ProgressDeadline - controller.Clock.GetUtcNow();
+        var ready = await Task.WhenAll(started.Select(i => Agent.WaitUntilReadyAsync(i.Id, deadline > TimeSpan.Zero ? deadline : TimeSpan.Zero, cancellationToken))).ConfigureAwait(false);
+        if (ready.All(r => r))
+        {
+            return;
+        }
+
+        var failed = started.Where((_, i) => !ready[i]).Select(i => Agent.Supervisor.Get(i.Id) ?? i).ToList();
+        throw new DeploymentFailedException(
+            $"{spec.VersionLabel} did not become ready within the progress deadline of {Format(_state.ProgressDeadline)}: {string.Join("; ", failed.Select(Describe))}. " +
+            $"See 'capstan logs {spec.Service} --env {spec.Environment}'");
+    }
+
+    private static string Describe(InstanceStatus instance)
+    {
+        var why = instance.LastExit is { } exit ? $"it exited ({exit})" : instance.LastError ?? $"it is {instance.Phase.ToString().ToLowerInvariant()}";
+        return $"instance {instance.Id} {why}{(instance.Restarts > 0 ? $", restarted {instance.Restarts} time(s)" : "")}";
+    }
+
+    private async Task SmokeAsync(CancellationToken cancellationToken)
+    {
+        if (_state.Smoke is not { } script)
+        {
+            return;
+        }
+
+        await Step(Phases.Smoke, cancellationToken).ConfigureAwait(false);
+        var target = Agent.InstancesOf(_key, spec.ReleaseId).First(i => i.Phase == InstancePhase.Ready);
+        var left = _deployment.CreatedAt + _state.ProgressDeadline - controller.Clock.GetUtcNow();
+        if (await controller.SmokeAsync(_deployment, script, target, left > TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false) is { } failure)
+        {
+            throw new DeploymentFailedException(failure + "; traffic did not switch");
+        }
+    }
+
+    /// <summary>New requests go to the new release, requests under way on the old one finish.</summary>
+    private async Task SwitchAsync(CancellationToken cancellationToken)
+    {
+        var changes = new List<(string, TrafficRole)> { (spec.ReleaseId, TrafficRole.Serving) };
+        if (_previous is not null)
+        {
+            changes.Add((_previous, TrafficRole.Draining));
+        }
+
+        Agent.Traffic.Set(_key, changes);
+        await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+        controller.Unretain(_key, spec.ReleaseId);
+        await Step(Phases.Switched, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>After the switch: drain the old release, then keep it in standby for the retention window (or stop it).</summary>
+    private async Task FinishSwitchAsync(CancellationToken cancellationToken)
+    {
+        // Idempotent: a resumed deployment re-applies the switch before draining.
+        var changes = new List<(string, TrafficRole)> { (spec.ReleaseId, TrafficRole.Serving) };
+        if (_previous is not null)
+        {
+            changes.Add((_previous, TrafficRole.Draining));
+        }
+
+        Agent.Traffic.Set(_key, changes);
+        await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+        await Step(Phases.Draining, cancellationToken).ConfigureAwait(false);
+        if (_previous is not null)
+        {
+            var old = Agent.InstancesOf(_key, _previous).Select(i => i.Id).ToList();
+            await Agent.DrainAsync(_key, old, spec.DrainTimeout, cancellationToken).ConfigureAwait(false);
+            if (_state.Retention > TimeSpan.Zero)
+            {
+                var until = controller.Clock.GetUtcNow() + _state.Retention;
+                Agent.Traffic.Set(_key, (_previous, TrafficRole.Standby));
+                controller.Retain(_key, _previous, until);
+                _state = _state with { RetainUntil = until };
+            }
+            else
+            {
+                Agent.Traffic.Remove(_key, _previous);
+                foreach (var id in old)
+                {
+                    await Agent.StopInstanceAsync(id, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        await Step(Phases.Done, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A rollback switched to a release in standby that had fewer instances than it needs: start the rest.</summary>
+    private async Task TopUpAsync(CancellationToken cancellationToken)
+    {
+        var missing = spec.Replicas - Agent.InstancesOf(_key, spec.ReleaseId).Count;
+        if (missing > 0)
+        {
+            await StartAndWaitAsync(missing, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drains instances on their own, then stops them.</summary>
+    private async Task RetireAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken)
+    {
+        Agent.Traffic.DrainInstances(instanceIds);
+        await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+        await Agent.DrainAsync(_key, instanceIds, spec.DrainTimeout, cancellationToken).ConfigureAwait(false);
+        foreach (var id in instanceIds)
+        {
+            await Agent.StopInstanceAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+
+        Agent.Traffic.ForgetInstances(instanceIds);
+    }
+
+    // ---- failure ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Puts the previous release back as it was (serving, at its full count) and stops what this deployment started,
+    /// then records the failure. The previous release served throughout, except under recreate.
+    /// </summary>
+    private async Task FailAsync(string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_previous is not null)
+            {
+                Agent.Traffic.Set(_key, (_previous, TrafficRole.Serving));
+                Agent.Traffic.ForgetInstances(Agent.InstancesOf(_key, _previous).Select(i => i.Id));
+            }
+
+            var current = Agent.Traffic.RoleOf(_key, spec.ReleaseId);
+            var keepsServing = current == TrafficRole.Serving && _previous is null && _deployment.Strategy == "rollback";
+            if (!keepsServing)
+            {
+                // A rollback target that was in standby goes back to standby; a new release goes away.
+                if (_deployment.Strategy == "rollback" && _state.NewInstances.Count == 0)
+                {
+                    Agent.Traffic.Set(_key, (spec.ReleaseId, TrafficRole.Standby));
+                }
+                else
+                {
+                    Agent.Traffic.Remove(_key, spec.ReleaseId);
+                }
+            }
+
+            await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var id in _state.NewInstances)
+            {
+                if (Agent.Supervisor.Get(id) is not null)
+                {
+                    await Agent.StopInstanceAsync(id, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (_previous is not null && controller.Agent.Specs.Find(_previous) is { } previous)
+            {
+                var missing = previous.Replicas - Agent.InstancesOf(_key, _previous).Count;
+                for (var i = 0; i < missing; i++)
+                {
+                    await Agent.StartInstanceAsync(previous, controller.Vault, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RuntimeException or EdgeException or DeploymentException)
+        {
+            reason += $" (and restoring the previous release hit: {ex.Message})";
+        }
+
+        await controller.FinishAsync(_deployment, DeploymentStatus.Failed, reason, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task Step(string phase, CancellationToken cancellationToken)
+    {
+        _state = _state with { Phase = phase };
+        var saved = await controller.SaveAsync(_deployment, phase, _state, cancellationToken).ConfigureAwait(false);
+        _deployment = saved ?? throw new OperationCanceledException($"deployment {_deployment.Id} was changed by someone else");
+    }
+
+    private static string Format(TimeSpan span) =>
+        span.TotalMinutes >= 1 && span.Seconds == 0 ? $"{span.TotalMinutes:0}m" : $"{span.TotalSeconds:0.#}s";
+}
+
+/// <summary>A deployment step failed for a reason the user should read.</summary>
+internal sealed class DeploymentFailedException(string message) : Exception(message);
