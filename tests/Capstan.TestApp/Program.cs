@@ -9,6 +9,7 @@
 //   LIVENESS_FAIL_AFTER_MS  /health answers 500 from this long after start
 //   PRINT_ENV=NAME       prints "NAME=value" to stdout at start (masking tests)
 //   LATENCY_MS           GET / waits this long before answering
+// GET / answers "VERSION (not ready)" while /ready does not answer 200.
 // GET /pid answers the process id. SIGTERM stops it gracefully: in-flight requests finish first.
 using System.Diagnostics;
 using System.Globalization;
@@ -64,7 +65,9 @@ app.MapGet("/", async (CancellationToken cancellationToken) =>
         await Task.Delay(latency, cancellationToken);
     }
 
-    return Results.Text(version);
+    // A request that arrives before the instance is ready says so: tests of readiness gating look for it.
+    var ready = !neverReady && started.ElapsedMilliseconds >= readyDelay;
+    return Results.Text(ready ? version : $"{version} (not ready)");
 });
 app.MapGet("/ready", () => !neverReady && started.ElapsedMilliseconds >= readyDelay
     ? Results.Text("ready")

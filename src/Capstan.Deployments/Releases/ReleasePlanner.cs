@@ -135,7 +135,7 @@ public sealed class ReleasePlanner(IStateStore store, ReleaseSpecs specs, TimePr
             WorkingDirectory = service.WorkingDirectory,
             Env = env,
             SecretVersions = secrets,
-            Replicas = Math.Max(1, service.Scale.Min),
+            Replicas = service.Scale.Min,
             Readiness = service.Health.Readiness,
             Liveness = service.Health.Liveness,
             ProbeInterval = service.Health.Interval.Value,
