@@ -2,7 +2,7 @@ namespace Capstan.State;
 
 /// <summary>
 /// What Capstan remembers between commands: pipeline runs, artifacts, releases, deployments,
-/// encrypted secrets, the audit log and alert states. Open one with <see cref="StateStore.OpenAsync"/>.
+/// encrypted secrets, the audit log, alert states and API tokens. Open one with <see cref="StateStore.OpenAsync"/>.
 /// </summary>
 /// <remarks>
 /// Each call made through the sub-stores of this object runs in its own transaction.
@@ -50,6 +50,8 @@ public interface IStateSession
     IAlertStore Alerts { get; }
 
     IKeyStore Keys { get; }
+
+    ITokenStore Tokens { get; }
 }
 
 /// <summary>The database engine behind a state store.</summary>

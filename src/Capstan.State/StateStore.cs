@@ -84,6 +84,8 @@ internal sealed class SqlStateStore : IStateStore
 
     public IKeyStore Keys => _session.Keys;
 
+    public ITokenStore Tokens => _session.Tokens;
+
     /// <summary>The engine underneath, for tests that look at the database directly.</summary>
     internal StateDatabase Database { get; }
 
@@ -124,6 +126,7 @@ internal sealed class StateSession : IStateSession
         Audit = new AuditLog(sql);
         Alerts = new AlertStore(sql);
         Keys = new KeyStore(sql);
+        Tokens = new TokenStore(sql);
     }
 
     public IRunStore Runs { get; }
@@ -141,4 +144,6 @@ internal sealed class StateSession : IStateSession
     public IAlertStore Alerts { get; }
 
     public IKeyStore Keys { get; }
+
+    public ITokenStore Tokens { get; }
 }

@@ -16,6 +16,13 @@ public sealed record Deployment
     /// <summary>The release being deployed; it must exist.</summary>
     public required string ReleaseId { get; init; }
 
+    /// <summary>
+    /// The release the environment ran before this deployment, where a rollback goes back to; null for the first deployment
+    /// (and for deployments made before schema version 4). It must exist. Set at create, usually to the release of
+    /// <see cref="IDeploymentStore.GetLastSucceededAsync"/> read in the same transaction; never changed afterwards.
+    /// </summary>
+    public string? PreviousReleaseId { get; init; }
+
     /// <summary>The strategy's name, e.g. <c>recreate</c>, <c>rolling</c>, <c>blue-green</c>, <c>canary</c>.</summary>
     public required string Strategy { get; init; }
 
@@ -84,6 +91,12 @@ public interface IDeploymentStore
 
     /// <summary>Deployments without a finish time, oldest first, of one app or of all: what to resume after a crash.</summary>
     Task<IReadOnlyList<Deployment>> ListUnfinishedAsync(string? app, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The app's newest deployment to the environment with status <see cref="DeploymentStatus.Succeeded"/>, by finish time
+    /// (its update time if it has none), or null: what the environment runs when nothing is under way.
+    /// </summary>
+    Task<Deployment?> GetLastSucceededAsync(string app, string environment, CancellationToken cancellationToken);
 
     /// <summary>
     /// Saves the changeable fields of <paramref name="deployment"/> (<see cref="Deployment.Status"/>, <see cref="Deployment.Step"/>,

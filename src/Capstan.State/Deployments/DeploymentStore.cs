@@ -5,7 +5,7 @@ namespace Capstan.State;
 internal sealed class DeploymentStore : IDeploymentStore
 {
     private const string Columns =
-        "id, app, environment, release_id, strategy, status, step, state, revision, created_by, created_at, updated_at, finished_at, reason";
+        "id, app, environment, release_id, strategy, status, step, state, revision, created_by, created_at, updated_at, finished_at, reason, previous_release_id";
 
     private readonly ISqlRunner _sql;
 
@@ -23,7 +23,7 @@ internal sealed class DeploymentStore : IDeploymentStore
                 $"""
                 INSERT INTO capstan_deployments ({Columns})
                 VALUES (@id, @app, @environment, @release_id, @strategy, @status, @step, @state, @revision,
-                    @created_by, @created_at, @updated_at, @finished_at, @reason)
+                    @created_by, @created_at, @updated_at, @finished_at, @reason, @previous_release_id)
                 """,
                 p => p.Text("id", deployment.Id)
                     .Text("app", deployment.App)
@@ -38,7 +38,8 @@ internal sealed class DeploymentStore : IDeploymentStore
                     .Time("created_at", deployment.CreatedAt)
                     .Time("updated_at", deployment.UpdatedAt)
                     .Time("finished_at", deployment.FinishedAt)
-                    .Text("reason", deployment.Reason),
+                    .Text("reason", deployment.Reason)
+                    .Text("previous_release_id", deployment.PreviousReleaseId),
                 ct),
             cancellationToken);
     }
@@ -92,6 +93,30 @@ internal sealed class DeploymentStore : IDeploymentStore
                         p.Text("app", app);
                     }
                 },
+                Read,
+                ct),
+            cancellationToken);
+    }
+
+    public Task<Deployment?> GetLastSucceededAsync(string app, string environment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(environment);
+
+        // COALESCE: the store does not insist that a succeeded deployment has a finish time, and the engines sort NULLs
+        // differently (PostgreSQL puts them first in DESC order, SQLite last).
+        return _sql.RunAsync(
+            write: false,
+            (tx, ct) => tx.QuerySingleOrDefaultAsync(
+                $"""
+                SELECT {Columns} FROM capstan_deployments
+                WHERE app = @app AND environment = @environment AND status = @succeeded
+                ORDER BY COALESCE(finished_at, updated_at) DESC, created_at DESC, id DESC
+                LIMIT 1
+                """,
+                p => p.Text("app", app)
+                    .Text("environment", environment)
+                    .Text("succeeded", StoredNames.DeploymentStatus.Name(DeploymentStatus.Succeeded)),
                 Read,
                 ct),
             cancellationToken);
@@ -158,5 +183,6 @@ internal sealed class DeploymentStore : IDeploymentStore
         UpdatedAt = r.GetTime(11),
         FinishedAt = r.GetTimeOrNull(12),
         Reason = r.GetTextOrNull(13),
+        PreviousReleaseId = r.GetTextOrNull(14),
     };
 }

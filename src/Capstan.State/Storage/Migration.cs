@@ -156,5 +156,33 @@ internal static class Migrations
             ALTER TABLE capstan_job_runs ADD COLUMN artifact_digest TEXT NULL;
             ALTER TABLE capstan_job_runs ADD COLUMN reused_run_id TEXT NULL;
             """),
+
+        // SQLite adds a NOT NULL column only with a default, so the two release columns have one; the store always writes both.
+        // Releases made before this migration belong to no environment (''), and are numbered 1, 2, 3, … per app and service
+        // in the order they were made (ties broken by id), which is the order the store's version numbering would have given.
+        new(4, "releases per environment with versions, previous release of a deployment, API tokens", """
+            ALTER TABLE capstan_releases ADD COLUMN environment TEXT NOT NULL DEFAULT '';
+            ALTER TABLE capstan_releases ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+            UPDATE capstan_releases SET version = (
+                SELECT COUNT(*) FROM capstan_releases earlier
+                WHERE earlier.app = capstan_releases.app AND earlier.service = capstan_releases.service
+                    AND (earlier.created_at < capstan_releases.created_at
+                        OR (earlier.created_at = capstan_releases.created_at AND earlier.id <= capstan_releases.id)));
+            CREATE UNIQUE INDEX capstan_releases_by_version ON capstan_releases (app, environment, service, version);
+
+            ALTER TABLE capstan_deployments ADD COLUMN previous_release_id TEXT NULL REFERENCES capstan_releases (id);
+
+            CREATE TABLE capstan_api_tokens (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                hash TEXT NOT NULL UNIQUE,
+                role TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                last_used_at BIGINT NULL,
+                revoked_at BIGINT NULL
+            );
+            CREATE UNIQUE INDEX capstan_api_tokens_active_name ON capstan_api_tokens (name) WHERE revoked_at IS NULL;
+            """),
     ];
 }

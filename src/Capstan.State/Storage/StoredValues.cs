@@ -38,6 +38,9 @@ internal static class StoredNames
         (State.AlertStatus.Pending, "pending"),
         (State.AlertStatus.Firing, "firing"),
         (State.AlertStatus.Resolved, "resolved"));
+
+    public static readonly StoredEnum<ApiTokenRole> ApiTokenRole = new(
+        (State.ApiTokenRole.Admin, "admin"));
 }
 
 internal sealed class StoredEnum<T>

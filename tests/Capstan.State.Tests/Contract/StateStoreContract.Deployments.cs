@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Capstan.Testing;
 
 namespace Capstan.State.Tests;
@@ -14,6 +15,63 @@ public abstract partial class StateStoreContract
 
         (await Store.Deployments.GetAsync("dep_1", Ct).DefaultTimeout()).ShouldBe(deployment);
         (await Store.Deployments.GetAsync("dep_missing", Ct).DefaultTimeout()).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task CreateDeployment_RecordsThePreviousRelease_WhichNoUpdateChanges()
+    {
+        await Store.Releases.AddAsync(NewRelease("rel_1"), Ct).DefaultTimeout();
+        await Store.Releases.AddAsync(NewRelease("rel_2", minute: 1), Ct).DefaultTimeout();
+        await Store.Releases.AddAsync(NewRelease("rel_3", minute: 2), Ct).DefaultTimeout();
+        var created = NewDeployment("dep_1", "rel_2", previousReleaseId: "rel_1");
+        await Store.Deployments.CreateAsync(created, Ct).DefaultTimeout();
+
+        var updated = await Store.Deployments.TryUpdateAsync(created with { Step = "canary 25%", PreviousReleaseId = "rel_3" }, 1, Ct).DefaultTimeout();
+
+        updated.ShouldNotBeNull().PreviousReleaseId.ShouldBe("rel_1");
+        (await Store.Deployments.GetAsync("dep_1", Ct).DefaultTimeout()).ShouldNotBeNull().PreviousReleaseId.ShouldBe("rel_1");
+    }
+
+    [Fact]
+    public async Task CreateDeployment_WithAPreviousReleaseThatDoesNotExist_Fails()
+    {
+        await Store.Releases.AddAsync(NewRelease("rel_1"), Ct).DefaultTimeout();
+
+        await Should.ThrowAsync<DbException>(
+            () => Store.Deployments.CreateAsync(NewDeployment("dep_1", "rel_1", previousReleaseId: "rel_missing"), Ct).DefaultTimeout());
+
+        (await Store.Deployments.GetAsync("dep_1", Ct).DefaultTimeout()).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task GetLastSucceeded_ReturnsTheNewestSucceededByFinishTime_OfThatAppAndEnvironment()
+    {
+        await Store.Releases.AddAsync(NewRelease("rel_1"), Ct).DefaultTimeout();
+        (await Store.Deployments.GetLastSucceededAsync("shop", "production", Ct).DefaultTimeout()).ShouldBeNull();
+
+        // dep_2 was created after dep_1 but finished before it; dep_3 failed later; dep_4 is staging; dep_5 is still under way.
+        await FinishAsync(NewDeployment("dep_1", "rel_1", minute: 1), DeploymentStatus.Succeeded, finishedMinute: 20);
+        await FinishAsync(NewDeployment("dep_2", "rel_1", minute: 2), DeploymentStatus.Succeeded, finishedMinute: 10);
+        await FinishAsync(NewDeployment("dep_3", "rel_1", minute: 3), DeploymentStatus.Failed, finishedMinute: 30);
+        await FinishAsync(NewDeployment("dep_4", "rel_1", "staging", minute: 4), DeploymentStatus.Succeeded, finishedMinute: 40);
+        await Store.Deployments.CreateAsync(NewDeployment("dep_5", "rel_1", minute: 5), Ct).DefaultTimeout();
+
+        (await Store.Deployments.GetLastSucceededAsync("shop", "production", Ct).DefaultTimeout()).ShouldNotBeNull().Id.ShouldBe("dep_1");
+        (await Store.Deployments.GetLastSucceededAsync("shop", "staging", Ct).DefaultTimeout()).ShouldNotBeNull().Id.ShouldBe("dep_4");
+        (await Store.Deployments.GetLastSucceededAsync("shop", "qa", Ct).DefaultTimeout()).ShouldBeNull();
+        (await Store.Deployments.GetLastSucceededAsync("blog", "production", Ct).DefaultTimeout()).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task GetLastSucceeded_WhenASucceededDeploymentHasNoFinishTime_UsesItsUpdateTime()
+    {
+        await Store.Releases.AddAsync(NewRelease("rel_1"), Ct).DefaultTimeout();
+        await FinishAsync(NewDeployment("dep_1", "rel_1", minute: 1), DeploymentStatus.Succeeded, finishedMinute: 20);
+        var unfinished = NewDeployment("dep_2", "rel_1", minute: 2);
+        await Store.Deployments.CreateAsync(unfinished, Ct).DefaultTimeout();
+        (await Store.Deployments.TryUpdateAsync(unfinished with { Status = DeploymentStatus.Succeeded, UpdatedAt = At(10) }, 1, Ct).DefaultTimeout()).ShouldNotBeNull();
+
+        (await Store.Deployments.GetLastSucceededAsync("shop", "production", Ct).DefaultTimeout()).ShouldNotBeNull().Id.ShouldBe("dep_1");
     }
 
     [Fact]
@@ -118,5 +176,12 @@ public abstract partial class StateStoreContract
             deployment = (await Store.Deployments.TryUpdateAsync(deployment with { Status = status }, deployment.Revision, Ct).DefaultTimeout()).ShouldNotBeNull();
             (await Store.Deployments.GetAsync("dep_1", Ct).DefaultTimeout()).ShouldNotBeNull().Status.ShouldBe(status);
         }
+    }
+
+    private async Task FinishAsync(Deployment deployment, DeploymentStatus status, int finishedMinute)
+    {
+        await Store.Deployments.CreateAsync(deployment, Ct).DefaultTimeout();
+        var finished = deployment with { Status = status, UpdatedAt = At(finishedMinute), FinishedAt = At(finishedMinute) };
+        (await Store.Deployments.TryUpdateAsync(finished, deployment.Revision, Ct).DefaultTimeout()).ShouldNotBeNull();
     }
 }

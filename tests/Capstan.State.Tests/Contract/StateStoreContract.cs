@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
 using Capstan.Testing;
 
 namespace Capstan.State.Tests;
@@ -201,7 +203,9 @@ public abstract partial class StateStoreContract : IAsyncLifetime
             {
                 await session.Runs.CreateAsync(NewRun("run_1"), ct);
                 await session.Artifacts.AddAsync(NewArtifact(Digest('a'), "run_1"), ct);
+                await session.Releases.AddAsync(NewRelease("rel_2"), ct);
                 await session.Deployments.CreateAsync(NewDeployment("dep_1", "rel_1"), ct);
+                await session.Tokens.CreateAsync(NewToken("tok_1", "ci"), ct);
                 await session.Secrets.AddNextVersionAsync(NewSecret("DB_PASSWORD"), ct);
                 (await session.Audit.TryAppendAsync(NewAudit(1), ct)).ShouldBeTrue();
                 await session.Alerts.UpsertAsync(NewAlert("high-latency", "fp1", AlertStatus.Firing), ct);
@@ -211,13 +215,16 @@ public abstract partial class StateStoreContract : IAsyncLifetime
 
         (await Store.Runs.GetAsync("run_1", Ct).DefaultTimeout()).ShouldBeNull();
         (await Store.Artifacts.GetAsync(Digest('a'), Ct).DefaultTimeout()).ShouldBeNull();
+        (await Store.Releases.GetAsync("rel_2", Ct).DefaultTimeout()).ShouldBeNull();
         (await Store.Deployments.GetAsync("dep_1", Ct).DefaultTimeout()).ShouldBeNull();
+        (await Store.Tokens.ListAsync(Ct).DefaultTimeout()).ShouldBeEmpty();
         (await Store.Secrets.GetLatestAsync("shop", "production", "DB_PASSWORD", Ct).DefaultTimeout()).ShouldBeNull();
         (await Store.Audit.LastAsync(Ct).DefaultTimeout()).ShouldBeNull();
         (await Store.Alerts.ListAsync("shop", Ct).DefaultTimeout()).ShouldBeEmpty();
 
-        // The secret's number was rolled back too: the next value is still version 1.
+        // The secret's and the release's numbers were rolled back too: the next of each is still the one it would have been.
         (await Store.Secrets.AddNextVersionAsync(NewSecret("DB_PASSWORD"), Ct).DefaultTimeout()).Version.ShouldBe(1);
+        (await Store.Releases.AddAsync(NewRelease("rel_3"), Ct).DefaultTimeout()).Version.ShouldBe(2);
     }
 
     [Fact]
@@ -319,10 +326,17 @@ public abstract partial class StateStoreContract : IAsyncLifetime
         CreatedAt = At(minute),
     };
 
-    protected static Release NewRelease(string id, string service = "web", int minute = 0, IReadOnlyDictionary<string, int>? secrets = null) => new()
+    protected static Release NewRelease(
+        string id,
+        string service = "web",
+        int minute = 0,
+        IReadOnlyDictionary<string, int>? secrets = null,
+        string environment = "production",
+        string app = "shop") => new()
     {
         Id = id,
-        App = "shop",
+        App = app,
+        Environment = environment,
         Service = service,
         ArtifactDigest = Digest('a'),
         ConfigHash = "cfg-1",
@@ -331,12 +345,18 @@ public abstract partial class StateStoreContract : IAsyncLifetime
         CreatedBy = "ana",
     };
 
-    protected static Deployment NewDeployment(string id, string releaseId, string environment = "production", int minute = 0) => new()
+    protected static Deployment NewDeployment(
+        string id,
+        string releaseId,
+        string environment = "production",
+        int minute = 0,
+        string? previousReleaseId = null) => new()
     {
         Id = id,
         App = "shop",
         Environment = environment,
         ReleaseId = releaseId,
+        PreviousReleaseId = previousReleaseId,
         Strategy = "canary",
         Status = DeploymentStatus.Pending,
         Step = string.Empty,
@@ -373,6 +393,19 @@ public abstract partial class StateStoreContract : IAsyncLifetime
         Detail = "set from the CLI",
         PreviousHash = "h" + (sequence - 1),
         Hash = "h" + sequence,
+    };
+
+    /// <summary>The SHA-256 of a token in lowercase hex, as the server stores it.</summary>
+    protected static string TokenHash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    protected static ApiToken NewToken(string id, string name, string? token = null, int minute = 0) => new()
+    {
+        Id = id,
+        Name = name,
+        Hash = TokenHash(token ?? "capstan_" + id),
+        Role = ApiTokenRole.Admin,
+        CreatedAt = At(minute),
+        CreatedBy = "ana",
     };
 
     protected static AlertState NewAlert(string rule, string fingerprint, AlertStatus status, string app = "shop") => new()
