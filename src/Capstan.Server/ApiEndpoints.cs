@@ -84,7 +84,13 @@ public static class ApiEndpoints
         }
 
         http.Items[TokenItem] = token;
-        await api.Store.Tokens.TouchAsync(token.Id, api.Clock.GetUtcNow(), http.RequestAborted).ConfigureAwait(false);
+        // Last use is kept to the minute: a write per request would serialise every request on SQLite's write lock.
+        var now = api.Clock.GetUtcNow();
+        if (token.LastUsedAt is not { } used || now - used > TimeSpan.FromMinutes(1))
+        {
+            await api.Store.Tokens.TouchAsync(token.Id, now, http.RequestAborted).ConfigureAwait(false);
+        }
+
         await next(http).ConfigureAwait(false);
     }
 
@@ -228,7 +234,7 @@ public static class ApiEndpoints
                     Id = StateId.New("tok", api.Clock),
                     Name = request.Name,
                     Hash = ApiTokens.Hash(token),
-                    Role = "admin",
+                    Role = ApiTokenRole.Admin,
                     CreatedAt = api.Clock.GetUtcNow(),
                     CreatedBy = Author(http, null),
                 },
@@ -247,7 +253,7 @@ public static class ApiEndpoints
         var tokens = await api.Store.Tokens.ListAsync(cancellationToken).ConfigureAwait(false);
         IReadOnlyList<TokenView> views = [.. tokens.Where(t => t.RevokedAt is null).Select(t => new TokenView
         {
-            Name = t.Name, Role = t.Role, CreatedAt = t.CreatedAt, CreatedBy = t.CreatedBy, LastUsedAt = t.LastUsedAt,
+            Name = t.Name, Role = t.Role.ToString().ToLowerInvariant(), CreatedAt = t.CreatedAt, CreatedBy = t.CreatedBy, LastUsedAt = t.LastUsedAt,
         })];
         return Results.Json(views, ApiJson.Default.IReadOnlyListTokenView);
     }

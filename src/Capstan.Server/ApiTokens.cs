@@ -39,7 +39,7 @@ public static class ApiTokens
                 Id = StateId.New("tok", clock),
                 Name = "admin",
                 Hash = Hash(token),
-                Role = "admin",
+                Role = ApiTokenRole.Admin,
                 CreatedAt = clock.GetUtcNow(),
                 CreatedBy = "capstan server (first start)",
             },
