@@ -72,6 +72,7 @@ public static class CapstanCli
             Secrets.AuditCommands.Create(console),
             Pipelines.PipelineCommands.Create(console),
             Pipelines.ArtifactCommands.Create(console),
+            Agent.ShimCommand.Create(),
         };
 
         root.HelpName = "capstan"; // not the name of the host process (tests run in a test host)
