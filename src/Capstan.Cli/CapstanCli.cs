@@ -72,6 +72,7 @@ public static class CapstanCli
             Secrets.AuditCommands.Create(console),
             Pipelines.PipelineCommands.Create(console),
             Pipelines.ArtifactCommands.Create(console),
+            Agent.ShimCommand.Create(),
         };
 
         foreach (var command in Deployments.DeployCommands.Create(console).Concat(Deployments.ServerCommands.Create(console)))

@@ -8,7 +8,7 @@ namespace Capstan.Pipelines.Execution;
 /// new session and process group that every child it starts joins (unless a child calls <c>setsid</c> itself). Killing
 /// the group kills the script and everything it left behind, including background children that outlived it.
 /// </summary>
-internal static partial class ProcessGroup
+public static partial class ProcessGroup
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Capstan.Runtime.Ports;
+
+/// <summary>An inclusive range of TCP ports on 127.0.0.1 that instances are given.</summary>
+public sealed record PortRange
+{
+    /// <summary>20000–29999: below Linux's ephemeral range (32768–60999), so outgoing connections never take them.</summary>
+    public static PortRange Default { get; } = new() { First = 20000, Last = 29999 };
+
+    public required int First { get; init; }
+
+    public required int Last { get; init; }
+
+    public int Count => Last - First + 1;
+
+    internal void ThrowIfInvalid()
+    {
+        if (First < 1 || Last > 65535 || First > Last)
+        {
+            throw new RuntimeException($"port range {First}-{Last} is not valid: give 1 <= first <= last <= 65535");
+        }
+    }
+}
+
+/// <summary>
+/// Gives each instance a port of its own from a <see cref="PortRange"/>: one not held by a known instance, and one where
+/// binding 127.0.0.1:PORT works right now (nobody else listens there). It goes round the range rather than always
+/// starting from its beginning, so a port just given up by a stopped instance is not handed out again at once.
+/// Thread-safe.
+/// </summary>
+public sealed class PortAllocator
+{
+    private readonly Lock _lock = new();
+    private int _next;
+
+    public PortAllocator(PortRange range)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        range.ThrowIfInvalid();
+        Range = range;
+        _next = range.First;
+    }
+
+    public PortRange Range { get; }
+
+    /// <summary>The next free port of the range.</summary>
+    /// <param name="isHeld">True for ports that known instances hold, whether or not they listen right now.</param>
+    /// <exception cref="RuntimeException">Every port of the range is held or taken.</exception>
+    public int Allocate(Func<int, bool> isHeld)
+    {
+        ArgumentNullException.ThrowIfNull(isHeld);
+        lock (_lock)
+        {
+            for (var i = 0; i < Range.Count; i++)
+            {
+                var port = _next;
+                _next = port == Range.Last ? Range.First : port + 1;
+                if (!isHeld(port) && IsFree(port))
+                {
+                    return port;
+                }
+            }
+        }
+
+        throw new RuntimeException(
+            $"no free port in {Range.First}-{Range.Last}: every port is held by an instance or taken by another program; widen the range or stop instances");
+    }
+
+    /// <summary>True when binding 127.0.0.1:<paramref name="port"/> works now, that is when nothing listens there.</summary>
+    public static bool IsFree(int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
