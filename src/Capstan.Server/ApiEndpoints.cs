@@ -5,12 +5,15 @@ using Capstan.Deployments.Agent;
 using Capstan.Deployments.Control;
 using Capstan.Deployments.Traffic;
 using Capstan.Edge;
+using Capstan.Edge.Routing;
 using Capstan.Manifest;
 using Capstan.Runtime;
+using Capstan.Runtime.Instances;
 using Capstan.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan.Server;
 
@@ -35,6 +38,7 @@ public static class ApiEndpoints
     public static void Map(WebApplication web)
     {
         ArgumentNullException.ThrowIfNull(web);
+        web.Use(UnexpectedErrorsAsync);
         web.Use(AuthenticateAsync);
         web.MapOpenApi();
         web.MapGet("/api/health", () => Results.Text("ok")).WithSummary("Answers 200 while the server runs; no token needed");
@@ -50,6 +54,21 @@ public static class ApiEndpoints
         web.MapPost("/api/tokens", CreateTokenAsync).WithSummary("Make a token; it is shown once");
         web.MapGet("/api/tokens", ListTokensAsync).WithSummary("Tokens (names, never the tokens themselves)");
         web.MapDelete("/api/tokens/{name}", RevokeTokenAsync).WithSummary("Revoke a token");
+    }
+
+    /// <summary>A bug answers 500 with its type and message (never a stack trace), and is logged in full.</summary>
+    private static async Task UnexpectedErrorsAsync(HttpContext http, RequestDelegate next)
+    {
+        try
+        {
+            await next(http).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !http.Response.HasStarted)
+        {
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Capstan.Server").LogError(ex, "{Method} {Path} failed", http.Request.Method, http.Request.Path);
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await http.Response.WriteAsJsonAsync(new ApiError($"unexpected error: {ex.GetType().Name}: {ex.Message}"), ApiJson.Default.ApiError, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static async Task AuthenticateAsync(HttpContext http, RequestDelegate next)
@@ -186,11 +205,11 @@ public static class ApiEndpoints
                 Healthy = instances.Count(i => i.Phase == InstancePhase.Ready && i.ReleaseId == serving),
                 Total = instances.Count(i => i.ReleaseId == serving),
                 Traffic = Shares(api, backend, instances),
-                RequestRate = stats.RatePerSecond,
-                ErrorRate = stats.Requests == 0 ? 0 : (double)stats.ServerErrors / stats.Requests,
-                P95Milliseconds = stats.Requests == 0 ? null : stats.P95.TotalMilliseconds,
+                RequestRate = stats.RequestsPerSecond,
+                ErrorRate = stats.ServerErrorRate,
+                P95Milliseconds = stats.P95?.TotalMilliseconds,
                 Deploying = deploying is null ? null : (await ViewsAsync(api, [deploying], cancellationToken).ConfigureAwait(false))[0],
-                Instances = [.. instances.Select(i => new InstanceView { Id = i.Id, ReleaseId = i.ReleaseId, Address = i.Address, Pid = i.Pid, Phase = Phase(i.Phase), Restarts = i.Restarts })],
+                Instances = [.. instances.Select(i => new InstanceView { Id = i.Id, ReleaseId = i.ReleaseId, Address = i.Address, Pid = i.Pid ?? 0, Phase = Phase(i.Phase), Restarts = i.Restarts })],
             });
         }
 
@@ -263,7 +282,7 @@ public static class ApiEndpoints
             ? Results.NoContent()
             : Error(StatusCodes.Status404NotFound, $"no token named {name}");
 
-    internal static async Task<IReadOnlyList<DeploymentView>> ViewsAsync(ApiContext api, IEnumerable<Deployment> deployments, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<DeploymentView>> ViewsAsync(ApiContext api, IEnumerable<Deployment> deployments, CancellationToken cancellationToken)
     {
         var views = new List<DeploymentView>();
         foreach (var deployment in deployments)

@@ -52,7 +52,12 @@ public static class ApiTokens
     {
         var temporary = path + ".tmp";
         File.Delete(temporary);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
         using (var stream = new FileStream(temporary, options))
         {
             stream.Write(Encoding.UTF8.GetBytes(text));

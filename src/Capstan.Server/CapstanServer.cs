@@ -87,16 +87,16 @@ public sealed class CapstanServer : IAsyncDisposable
         var loaded = ManifestLoader.Load(manifestPath);
         var manifest = loaded.Manifest ?? throw new ServerException(
             $"{manifestPath} has {loaded.Errors.Count()} error(s), the first: {loaded.Errors.FirstOrDefault()}; run 'capstan validate'");
-        var capstanDirectory = CapstanDirectory.Ensure(options.ProjectDirectory);
+        var capstanDirectory = CapstanDirectory.For(options.ProjectDirectory);
+        CapstanDirectory.Ensure(capstanDirectory);
         var store = await StateStore.OpenAsync(options.State, options.Clock, cancellationToken).ConfigureAwait(false);
         KeyRing? keys = null;
         LocalAgent? agent = null;
         DeploymentController? controller = null;
         try
         {
-            keys = File.Exists(Path.Combine(capstanDirectory, MasterKeySource.FileName)) || options.Environment(MasterKeySource.EnvironmentVariable) is { Length: > 0 }
-                ? MasterKeySource.Load(capstanDirectory, options.Environment, create: false)
-                : null;
+            // The master key encrypts the secrets and keys the audit chain that records every deployment: made on the first start.
+            keys = MasterKeySource.Load(capstanDirectory, options.Environment, create: true);
             var vault = new SecretVault(store, keys, manifest.App, "capstan server", options.Clock);
             var adminToken = await ApiTokens.EnsureAdminAsync(store, capstanDirectory, options.Clock, cancellationToken).ConfigureAwait(false);
 
@@ -108,6 +108,7 @@ public sealed class CapstanServer : IAsyncDisposable
                     EdgePort = options.EdgePort,
                     HaproxyPath = options.HaproxyPath,
                     Clock = options.Clock,
+                    Vault = vault,
                 },
                 cancellationToken).ConfigureAwait(false);
 
@@ -120,14 +121,7 @@ public sealed class CapstanServer : IAsyncDisposable
 
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.WebHost.UseUrls($"http://{options.ListenAddress}:{options.Port}");
-            var loggerFactory = LoggerFactory.Create(l =>
-            {
-                if (options.LoggerProvider is { } p)
-                {
-                    l.AddProvider(p);
-                }
-            });
-            controller = new DeploymentController(store, agent, vault, capstanDirectory, options.Clock, loggerFactory.CreateLogger("Capstan.Deployments"));
+            controller = new DeploymentController(store, agent, vault, capstanDirectory, options.Clock, options.LoggerProvider?.CreateLogger("Capstan.Deployments"));
             await controller.StartAsync(manifest.App, cancellationToken).ConfigureAwait(false);
 
             var context = new ApiContext(store, agent, controller, options.ProjectDirectory, options.Clock);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Capstan.Contracts;
-using Shouldly;
 
 namespace Capstan.Deployments.Tests;
 
@@ -52,18 +51,18 @@ public sealed class ApiTests
 
         (await Should.ThrowAsync<InvalidOperationException>(() => fixture.DeployAsync("production", cancellationToken: Token)))
             .Message.ShouldContain("environment 'production' is not declared");
-        File.WriteAllText(Path.Combine(fixture.Project, "capstan.yaml"), $"""
+        File.WriteAllText(Path.Combine(fixture.Project, "capstan.yaml"), $$"""
             version: 1
             app: shop
             services:
               web:
                 artifact: build
-                run: {Capstan.Testing.TestApp.Command}
+                run: {{Capstan.Testing.TestApp.Command}}
             pipeline:
               jobs:
-                build: {{ run: mkdir -p out, artifact: out }}
+                build: { run: mkdir -p out, artifact: out }
             environments:
-              staging: {{}}
+              staging: {}
             """);
         (await Should.ThrowAsync<InvalidOperationException>(() => fixture.DeployAsync(cancellationToken: Token)))
             .Message.ShouldContain("has never been built: run 'capstan pipeline run' first");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using Capstan.Testing;
-using Shouldly;
 
 namespace Capstan.Deployments.Tests;
 

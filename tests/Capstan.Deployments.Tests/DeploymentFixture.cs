@@ -60,7 +60,7 @@ internal sealed class DeploymentFixture : IAsyncDisposable
     }
 
     private static string Indent(string text, int spaces) =>
-        string.Join("\n", text.Split('\n').Select((l, i) => i == 0 ? l : new string(' ', spaces) + l));
+        string.Join("\n", text.Split('\n').Select(l => new string(' ', spaces) + l));
 
     public static async Task<DeploymentFixture> StartAsync(string strategy = "blue-green", int replicas = 1, CancellationToken cancellationToken = default)
     {
@@ -145,7 +145,9 @@ internal sealed class DeploymentFixture : IAsyncDisposable
     {
         if (response.StatusCode != expected)
         {
-            throw new InvalidOperationException($"expected {expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var error = body.StartsWith('{') ? System.Text.Json.JsonSerializer.Deserialize(body, ApiJson.Default.ApiError)?.Error : body;
+            throw new InvalidOperationException($"expected {expected}, got {(int)response.StatusCode}: {error}");
         }
     }
 

@@ -1,5 +1,4 @@
 using Capstan.Testing;
-using Shouldly;
 
 namespace Capstan.Deployments.Tests;
 

@@ -1,6 +1,4 @@
-using System.Net;
 using Capstan.Testing;
-using Shouldly;
 
 namespace Capstan.Deployments.Tests;
 

@@ -1,10 +1,12 @@
 using Capstan.Deployments.Releases;
 using Capstan.Deployments.Traffic;
 using Capstan.Edge;
+using Capstan.Edge.Routing;
 using Capstan.Manifest.Values;
 using Capstan.Pipelines.Artifacts;
-using Capstan.Pipelines.Execution;
-using Capstan.Runtime;
+using Capstan.Runtime.Instances;
+using Capstan.Runtime.Releases;
+using Capstan.Runtime.Supervision;
 using Capstan.Secrets.Vault;
 
 namespace Capstan.Deployments.Agent;
@@ -25,6 +27,9 @@ public sealed record AgentOptions
     public string? HaproxyPath { get; init; }
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>The vault that gives instances their secrets; null when no master key is available (then no release may read a secret).</summary>
+    public SecretVault? Vault { get; init; }
 }
 
 /// <summary>
@@ -50,10 +55,10 @@ public sealed class LocalAgent : IAsyncDisposable
         _edge = edge;
         _specs = specs;
         _folders = new ReleaseFolders(
-            new ArtifactRepository(Path.Combine(options.CapstanDirectory, "artifacts")),
-            Path.Combine(options.CapstanDirectory, "releases"));
+            Path.Combine(options.CapstanDirectory, "releases"),
+            new ArtifactRepository(Path.Combine(options.CapstanDirectory, "artifacts")));
         Traffic.Changed += RequestApply;
-        _supervisor.InstanceChanged += _ => RequestApply();
+        _supervisor.InstanceChanged += (_, _) => RequestApply();
     }
 
     public TrafficTable Traffic { get; } = new();
@@ -85,15 +90,22 @@ public sealed class LocalAgent : IAsyncDisposable
             cancellationToken).ConfigureAwait(false);
         try
         {
+            var specs = new ReleaseSpecs(options.CapstanDirectory);
             var supervisor = await Supervisor.StartAsync(
                 new SupervisorOptions
                 {
                     Root = Path.Combine(options.CapstanDirectory, "instances"),
                     ShimCommand = options.ShimCommand,
                     TimeProvider = options.Clock,
+                    // An adopted instance whose shim is gone is started again with its secrets read anew, at its release's versions.
+                    ResolveSecrets = async (instance, ct) =>
+                    {
+                        var (env, _) = await RenderEnvironmentAsync(specs.Get(instance.ReleaseId), options, ct).ConfigureAwait(false);
+                        return instance.SecretEnvNames.ToDictionary(n => n, n => env[n], StringComparer.Ordinal);
+                    },
                 },
                 cancellationToken).ConfigureAwait(false);
-            return new LocalAgent(options, supervisor, edge, new ReleaseSpecs(options.CapstanDirectory));
+            return new LocalAgent(options, supervisor, edge, specs);
         }
         catch
         {
@@ -110,59 +122,14 @@ public sealed class LocalAgent : IAsyncDisposable
         [.. Instances(key).Where(i => i.ReleaseId == releaseId)];
 
     /// <summary>Starts one instance of a release: its folder unpacked once per digest, its variables rendered with the release's secret versions.</summary>
-    public async Task<InstanceStatus> StartInstanceAsync(ReleaseSpec spec, SecretVault? vault, CancellationToken cancellationToken)
+    public async Task<InstanceStatus> StartInstanceAsync(ReleaseSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var root = spec.ArtifactDigest is { } digest
             ? await _folders.EnsureAsync(digest, cancellationToken).ConfigureAwait(false)
             : spec.ProjectDirectory;
         var workingDirectory = spec.WorkingDirectory is { } relative ? Path.GetFullPath(Path.Combine(root, relative)) : root;
-        var dataDirectory = Path.Combine(_options.CapstanDirectory, "data", spec.Environment, spec.Service);
-        Directory.CreateDirectory(dataDirectory);
-
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["CAPSTAN_APP"] = spec.App,
-            ["CAPSTAN_ENV"] = spec.Environment,
-            ["CAPSTAN_SERVICE"] = spec.Service,
-            ["CAPSTAN_RELEASE"] = spec.ReleaseId,
-            ["CAPSTAN_VERSION"] = spec.VersionLabel,
-            ["CAPSTAN_DATA_DIR"] = dataDirectory,
-        };
-        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, version) in spec.SecretVersions)
-        {
-            if (vault is null)
-            {
-                throw new DeploymentException($"release {spec.VersionLabel} of {spec.Service} reads secret {name}, but the master key is not available to the server");
-            }
-
-            secrets[name] = (await vault.GetAsync(spec.Environment, name, version, grace: null, cancellationToken).ConfigureAwait(false)).Value;
-        }
-
-        string Render(string text, TemplateKind kind, string where, bool keepPort)
-        {
-            var template = Template.Parse(text, kind, out var error) ?? throw new DeploymentException($"{where} of release {spec.VersionLabel}: {error}");
-            return template.Render(reference => reference.IsSecret ? secrets[reference.Name]
-                : reference.Name == "PORT" && keepPort ? "${PORT}"
-                : variables.TryGetValue(reference.Name, out var value) ? value
-                : throw new DeploymentException($"${{{reference.Name}}} in {where} is not a variable Capstan sets"));
-        }
-
-        // The host's basics (PATH, HOME, LANG, DOTNET_ROOT…) as for pipeline jobs, minus the CI markers; then Capstan's variables.
-        var env = JobEnvironment.Create(System.Environment.GetEnvironmentVariable, [], variables);
-        env.Remove("CI");
-        env.Remove("TERM");
-        var secretNames = new List<string>();
-        foreach (var (name, text) in spec.Env)
-        {
-            env[name] = Render(text, TemplateKind.Value, $"env {name}", keepPort: false);
-            if (Template.Parse(text, TemplateKind.Value, out _) is { } parsed && parsed.Secrets.Any())
-            {
-                secretNames.Add(name);
-            }
-        }
-
+        var (env, secretNames) = await RenderEnvironmentAsync(spec, _options, cancellationToken).ConfigureAwait(false);
         var instance = new InstanceSpec
         {
             Id = InstanceSpec.NewId(),
@@ -173,13 +140,13 @@ public sealed class LocalAgent : IAsyncDisposable
             Version = spec.VersionLabel,
             WorkingDirectory = workingDirectory,
             // ${PORT} stays for bash to expand: the supervisor picks the port and sets PORT.
-            Command = Render(spec.Run, TemplateKind.Script, "run", keepPort: true),
+            Command = Render(spec, spec.Run, TemplateKind.Script, "run", Variables(spec, _options), await SecretsAsync(spec, _options, cancellationToken).ConfigureAwait(false), keepPort: true),
             Env = env,
             SecretEnvNames = secretNames,
-            Health = new HealthSpec
+            Health = new HealthCheck
             {
-                Readiness = spec.Readiness,
-                Liveness = spec.Liveness,
+                ReadinessPath = spec.Readiness,
+                LivenessPath = spec.Liveness,
                 Interval = spec.ProbeInterval,
                 Timeout = spec.ProbeTimeout,
                 StartPeriod = spec.StartPeriod,
@@ -188,6 +155,64 @@ public sealed class LocalAgent : IAsyncDisposable
             GracePeriod = spec.GracePeriod,
         };
         return await _supervisor.StartInstanceAsync(instance, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Capstan's variables of an instance (<c>docs/manifest.md</c>); <c>PORT</c> is the supervisor's.</summary>
+    private static Dictionary<string, string> Variables(ReleaseSpec spec, AgentOptions options)
+    {
+        var dataDirectory = Path.Combine(options.CapstanDirectory, "data", spec.Environment, spec.Service);
+        Directory.CreateDirectory(dataDirectory);
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["CAPSTAN_APP"] = spec.App,
+            ["CAPSTAN_ENV"] = spec.Environment,
+            ["CAPSTAN_SERVICE"] = spec.Service,
+            ["CAPSTAN_RELEASE"] = spec.ReleaseId,
+            ["CAPSTAN_VERSION"] = spec.VersionLabel,
+            ["CAPSTAN_DATA_DIR"] = dataDirectory,
+        };
+    }
+
+    /// <summary>The secrets the release reads, at the versions it pinned; each read is audited.</summary>
+    private static async Task<Dictionary<string, string>> SecretsAsync(ReleaseSpec spec, AgentOptions options, CancellationToken cancellationToken)
+    {
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, version) in spec.SecretVersions)
+        {
+            var vault = options.Vault ?? throw new DeploymentException(
+                $"release {spec.VersionLabel} of {spec.Service} reads secret {name}, but the server has no master key (.capstan/master.key or CAPSTAN_MASTER_KEY)");
+            secrets[name] = (await vault.GetAsync(spec.Environment, name, version, grace: null, cancellationToken).ConfigureAwait(false)).Value;
+        }
+
+        return secrets;
+    }
+
+    /// <summary>The instance's variables: Capstan's, then the release's <c>env</c> rendered; and which of them hold secrets (masked in logs).</summary>
+    private static async Task<(Dictionary<string, string> Env, List<string> SecretNames)> RenderEnvironmentAsync(ReleaseSpec spec, AgentOptions options, CancellationToken cancellationToken)
+    {
+        var variables = Variables(spec, options);
+        var secrets = await SecretsAsync(spec, options, cancellationToken).ConfigureAwait(false);
+        var env = new Dictionary<string, string>(variables, StringComparer.Ordinal);
+        var secretNames = new List<string>();
+        foreach (var (name, text) in spec.Env)
+        {
+            env[name] = Render(spec, text, TemplateKind.Value, $"env {name}", variables, secrets, keepPort: false);
+            if (Template.Parse(text, TemplateKind.Value, out _) is { } parsed && parsed.Secrets.Any())
+            {
+                secretNames.Add(name);
+            }
+        }
+
+        return (env, secretNames);
+    }
+
+    private static string Render(ReleaseSpec spec, string text, TemplateKind kind, string where, Dictionary<string, string> variables, Dictionary<string, string> secrets, bool keepPort)
+    {
+        var template = Template.Parse(text, kind, out var error) ?? throw new DeploymentException($"{where} of release {spec.VersionLabel}: {error}");
+        return template.Render(reference => reference.IsSecret ? secrets[reference.Name]
+            : reference.Name == "PORT" && keepPort ? "${PORT}"
+            : variables.TryGetValue(reference.Name, out var value) ? value
+            : throw new DeploymentException($"${{{reference.Name}}} in {where} of release {spec.VersionLabel} is not a variable Capstan sets"));
     }
 
     public Task<bool> WaitUntilReadyAsync(string instanceId, TimeSpan deadline, CancellationToken cancellationToken) =>
@@ -236,7 +261,7 @@ public sealed class LocalAgent : IAsyncDisposable
     }
 
     /// <summary>The edge configuration the traffic table and the instances call for.</summary>
-    internal EdgeRoutes DesiredRoutes()
+    public EdgeRoutes DesiredRoutes()
     {
         var backends = new List<EdgeBackend>();
         var instances = _supervisor.List();
@@ -296,15 +321,30 @@ public sealed class LocalAgent : IAsyncDisposable
     /// <summary>Stops every instance and HAProxy: the end of <c>capstan up</c>.</summary>
     public async Task StopEverythingAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _supervisor.StopAllAsync(cancellationToken).ConfigureAwait(false);
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
+        await _supervisor.StopAllAsync(null, cancellationToken).ConfigureAwait(false);
         await _edge.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lets go of the instances and HAProxy without stopping them: a restarted agent adopts them.</summary>
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
         await _supervisor.DisposeAsync().ConfigureAwait(false);
         await _edge.DisposeAsync().ConfigureAwait(false);
         _applying.Dispose();

@@ -5,6 +5,7 @@ using Capstan.Deployments.Traffic;
 using Capstan.Manifest.Model;
 using Capstan.Pipelines.Execution;
 using Capstan.Runtime;
+using Capstan.Runtime.Instances;
 using Capstan.Secrets.Audit;
 using Capstan.Secrets.Masking;
 using Capstan.Secrets.Vault;
@@ -293,7 +294,8 @@ public sealed class DeploymentController : IAsyncDisposable
             ["CAPSTAN_ENV"] = deployment.Environment,
             ["CAPSTAN_APP"] = deployment.App,
         });
-        await using var log = new JobLog(Path.Combine(folder, "smoke.log"), SecretMasker.Empty);
+        var log = new JobLog(Path.Combine(folder, "smoke.log"), SecretMasker.Empty);
+        await using var logScope = log.ConfigureAwait(false);
         var result = await ScriptProcess.RunAsync(
             new ScriptStart { Script = script, WorkingDirectory = folder, Environment = environment, Timeout = timeout },
             log,
@@ -372,8 +374,15 @@ public sealed class DeploymentController : IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -1,7 +1,9 @@
+using Capstan.Deployments.Agent;
 using Capstan.Deployments.Releases;
 using Capstan.Deployments.Traffic;
 using Capstan.Edge;
 using Capstan.Runtime;
+using Capstan.Runtime.Instances;
 using Capstan.State;
 using Microsoft.Extensions.Logging;
 
@@ -176,7 +178,7 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         var started = new List<InstanceStatus>();
         for (var i = 0; i < count; i++)
         {
-            var instance = await Agent.StartInstanceAsync(spec, controller.Vault, cancellationToken).ConfigureAwait(false);
+            var instance = await Agent.StartInstanceAsync(spec, cancellationToken).ConfigureAwait(false);
             started.Add(instance);
             _state = _state with { NewInstances = [.. _state.NewInstances, instance.Id] };
             await Step(Phases.Starting, cancellationToken).ConfigureAwait(false);
@@ -338,7 +340,7 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
                 var missing = previous.Replicas - Agent.InstancesOf(_key, _previous).Count;
                 for (var i = 0; i < missing; i++)
                 {
-                    await Agent.StartInstanceAsync(previous, controller.Vault, cancellationToken).ConfigureAwait(false);
+                    await Agent.StartInstanceAsync(previous, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
