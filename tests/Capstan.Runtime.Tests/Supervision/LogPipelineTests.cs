@@ -61,7 +61,7 @@ public class LogPipelineTests
     }
 
     [Fact]
-    public async Task TheLogsOfAServicesInstances_MergeByTime_AndFollowNewLines()
+    public async Task TheLogsOfAServicesInstances_AreFollowedTogether_EachLineWithItsInstanceId()
     {
         await using var harness = new RuntimeHarness();
         var supervisor = await harness.StartSupervisorAsync();
@@ -97,7 +97,11 @@ public class LogPipelineTests
         }
 
         lines.Where(e => e.Stream == "stdout").Select(e => $"{e.InstanceId} {e.Text}").ShouldBe([$"{a.Id} a-first", $"{b.Id} b-first"], ignoreOrder: true);
-        lines.Select(e => e.Time).ShouldBe(lines.Select(e => e.Time).Order(), "in time order");
+        foreach (var instance in lines.GroupBy(e => e.InstanceId))
+        {
+            instance.Select(e => e.Time).ShouldBe(instance.Select(e => e.Time).Order(), "each instance's lines in time order");
+        }
+
         lines.ShouldContain(e => e.InstanceId == a.Id && e.Stream == LogEntry.CapstanStream && e.Text.StartsWith("started pid ", StringComparison.Ordinal));
     }
 }

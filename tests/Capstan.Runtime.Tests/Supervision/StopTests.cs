@@ -26,11 +26,13 @@ public class StopTests
         (await supervisor.WaitUntilReadyAsync(spec.Id, TimeSpan.FromSeconds(30), RuntimeHarness.Ct).DefaultTimeout()).ShouldBeTrue();
         var pid = int.Parse(await Http.GetAsync(started.Address, "/pid"), CultureInfo.InvariantCulture);
 
-        var slow = Http.GetAsync(started.Address, "/");
-        await Http.GetAsync(started.Address, "/pid"); // answered after the slow request's connection was accepted
+        var slow = await Http.SendRawAsync(started.Address, "/");
+        await Http.GetAsync(started.Address, "/pid"); // answered after the slow request was sent and its connection accepted
         await supervisor.StopInstanceAsync(spec.Id, grace: TimeSpan.FromSeconds(20), RuntimeHarness.Ct).DefaultTimeout();
 
-        (await slow.DefaultTimeout()).ShouldBe("v1");
+        var response = await slow.DefaultTimeout();
+        response.ShouldStartWith("HTTP/1.1 200");
+        response.ShouldEndWith("\r\n\r\nv1");
         Procs.IsAlive(pid).ShouldBeFalse();
         Procs.IsAlive(started.ShimPid!.Value).ShouldBeFalse();
         supervisor.Get(spec.Id).ShouldBeNull();

@@ -1,3 +1,6 @@
+using System.Net.Sockets;
+using System.Text;
+
 namespace Capstan.Runtime.Tests.Support;
 
 /// <summary>Requests to the instances under test, with a bound on each.</summary>
@@ -25,6 +28,29 @@ internal static class Http
         catch (HttpRequestException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Sends a GET on a connection of its own and returns once the request's bytes are sent; the task it gives back
+    /// completes with the whole response. Unlike HttpClient, the request is surely on the wire when this returns.
+    /// </summary>
+    public static async Task<Task<string>> SendRawAsync(string address, string path)
+    {
+        var (host, port) = (address.Split(':')[0], int.Parse(address.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
+        var client = new TcpClient();
+        await client.ConnectAsync(host, port, RuntimeHarness.Ct);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"), RuntimeHarness.Ct);
+        return ReadAllAsync(client, stream);
+    }
+
+    private static async Task<string> ReadAllAsync(TcpClient client, NetworkStream stream)
+    {
+        using (client)
+        {
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            return await reader.ReadToEndAsync(RuntimeHarness.Ct);
         }
     }
 }
