@@ -13,11 +13,12 @@ public sealed class CrashTests
     public async Task WhenTheServerIsKilledDuringADeployment_TrafficContinues_AndTheRestartAdoptsWithoutDuplicates()
     {
         await using var fixture = await DeploymentFixture.StartAsync("blue-green", 2, Token);
-        (await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token)).Status.ShouldBe("succeeded");
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
         await fixture.StopServerAsync();
 
         // The same project, now served by a real 'capstan server' process that can be SIGKILLed.
         using var server = StartServerProcess(fixture);
+        using var killServer = Killer(server);
         await WaitForHealthAsync(fixture);
         var v1 = (await fixture.StatusAsync(Token)).Services.ShouldHaveSingleItem().Instances.Select(i => i.Pid).Order().ToList();
         v1.Count.ShouldBe(2);
@@ -35,6 +36,7 @@ public sealed class CrashTests
         await Poll.UntilAsync(() => load.Requests > during + 100, "requests go on while no Capstan runs", Token);
 
         using var restarted = StartServerProcess(fixture);
+        using var killRestarted = Killer(restarted);
         await WaitForHealthAsync(fixture);
         var ended = await fixture.WaitAsync(deployment, Token);
         await load.StopAsync();
@@ -53,6 +55,21 @@ public sealed class CrashTests
 
         restarted.Kill();
         await restarted.WaitForExitAsync(Token).DefaultTimeout();
+    }
+
+    /// <summary>Kills the process when the test ends, whatever happened: the fixture then stops what it left running.</summary>
+    private static IDisposable Killer(Process process) => new Disposable(() =>
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+            process.WaitForExit(10_000);
+        }
+    });
+
+    private sealed class Disposable(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 
     private static Process StartServerProcess(DeploymentFixture fixture)

@@ -82,8 +82,9 @@ internal sealed class DeploymentFixture : IAsyncDisposable
                 ShimCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "capstan.dll")],
             },
             cancellationToken);
-        Api.BaseAddress = new Uri(Server.Url.TrimEnd('/') + "/");
-        Api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Server.AdminToken);
+        // The URL and the admin token stay the same across restarts of the server of one project.
+        Api.BaseAddress ??= new Uri(Server.Url.TrimEnd('/') + "/");
+        Api.DefaultRequestHeaders.Authorization ??= new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Server.AdminToken);
     }
 
     /// <summary>Stops the control plane only, as a crash would leave things (HAProxy and the instances keep running).</summary>
@@ -127,6 +128,14 @@ internal sealed class DeploymentFixture : IAsyncDisposable
             timeout ?? TimeSpan.FromSeconds(60),
             cancellationToken);
         return current;
+    }
+
+    /// <summary>Waits until the deployment ends and fails the test, with the deployment's reason, unless it succeeded.</summary>
+    public async Task<DeploymentView> ShouldSucceedAsync(DeploymentView deployment, CancellationToken cancellationToken)
+    {
+        var ended = await WaitAsync(deployment, cancellationToken);
+        Shouldly.ShouldBeStringTestExtensions.ShouldBe(ended.Status, "succeeded", $"deployment {ended.Id} ({ended.Strategy}) ended at step '{ended.Step}': {ended.Reason}");
+        return ended;
     }
 
     public async Task<StatusView> StatusAsync(CancellationToken cancellationToken) =>

@@ -9,9 +9,9 @@ public sealed class RollbackTests
     private static async Task<DeploymentFixture> TwoReleasesAsync(string strategy)
     {
         var fixture = await DeploymentFixture.StartAsync(strategy, 1, Token);
-        (await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token)).Status.ShouldBe("succeeded");
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
         fixture.WriteManifest(strategy, 1, env: "COLOR: green");
-        (await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token)).Status.ShouldBe("succeeded");
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
         (await fixture.GetThroughEdgeAsync(new HttpClient(), "/", Token)).Body.ShouldBe("v2");
         return fixture;
     }

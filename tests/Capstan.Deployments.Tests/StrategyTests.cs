@@ -14,7 +14,7 @@ public sealed class StrategyTests
     {
         await using var fixture = await DeploymentFixture.StartAsync(strategy, replicas, Token);
         var first = (await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem();
-        (await fixture.WaitAsync(first, Token)).Status.ShouldBe("succeeded");
+        await fixture.ShouldSucceedAsync(first, Token);
         (await fixture.GetThroughEdgeAsync(new HttpClient(), "/", Token)).Body.ShouldBe("v1");
 
         // A changed variable makes a new release of the same code.
@@ -42,7 +42,7 @@ public sealed class StrategyTests
     public async Task Recreate_StopsTheOldRelease_ThenServesTheNewOne()
     {
         await using var fixture = await DeploymentFixture.StartAsync("recreate", 1, Token);
-        (await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token)).Status.ShouldBe("succeeded");
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
         fixture.WriteManifest("recreate", 1, env: "COLOR: green");
         var second = await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
 
@@ -57,7 +57,7 @@ public sealed class StrategyTests
     public async Task ANewReleaseThatNeverGetsReady_FailsTheDeployment_WhileTheOldOneKeepsServing(string env, string reason)
     {
         await using var fixture = await DeploymentFixture.StartAsync("blue-green", 1, Token);
-        (await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token)).Status.ShouldBe("succeeded");
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
 
         fixture.WriteManifest("blue-green", 1, env: env, environmentExtra: "");
         File.WriteAllText(Path.Combine(fixture.Project, "capstan.yaml"),
@@ -78,7 +78,7 @@ public sealed class StrategyTests
     public async Task ReadinessGates_Traffic_NoRequestReachesAnInstanceBeforeItIsReady()
     {
         await using var fixture = await DeploymentFixture.StartAsync("blue-green", 1, Token);
-        (await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token)).Status.ShouldBe("succeeded");
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
         fixture.WriteManifest("blue-green", 1, env: "READY_DELAY_MS: \"2000\"");
         await using var load = new LoadLoop(fixture, workers: 2);
         var deployment = (await fixture.DeployAsync(cancellationToken: Token))[0];
