@@ -29,7 +29,7 @@ public sealed class StrategyTests
         await load.StopAsync();
 
         ended.Status.ShouldBe("succeeded", ended.Reason);
-        load.Failures.ShouldBeEmpty($"{load.Failures.Count} of {load.Requests} requests failed");
+        load.Failures.ShouldBeEmpty($"{load.Failures.Count} of {load.Requests} requests failed: {string.Join(" | ", load.Failures.Take(3))}");
         load.Bodies.Keys.ShouldBe(["v1", "v2"], ignoreOrder: true);
         (await fixture.GetThroughEdgeAsync(new HttpClient(), "/", Token)).Body.ShouldBe("v2");
         var status = (await fixture.StatusAsync(Token)).Services.ShouldHaveSingleItem();

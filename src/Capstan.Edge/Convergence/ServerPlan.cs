@@ -29,7 +29,8 @@ internal sealed record ServerChange
 
 /// <summary>
 /// The difference between a backend's desired servers and what HAProxy reports (<c>show servers state</c>), as runtime
-/// API changes: adds first, then updates, then deletes, so that capacity comes before it goes.
+/// API changes: adds first, then updates (those bringing a server into service first), then deletes, so that
+/// capacity comes before it goes.
 /// </summary>
 internal static class ServerPlan
 {
@@ -75,7 +76,9 @@ internal static class ServerPlan
             Backend = desired.Name,
             Server = r.Server,
         }));
-        return [.. changes.OrderBy(c => c.Kind)];
+        // Among updates, servers that come into service go first: a blue-green switch (new ready, old drained) then
+        // never leaves a moment with no server in service, which HAProxy would answer 503.
+        return [.. changes.OrderBy(c => c.Kind).ThenBy(c => c.State == EdgeServerState.Ready ? 0 : 1)];
     }
 
     /// <summary>Carries out one change through the runtime API.</summary>
