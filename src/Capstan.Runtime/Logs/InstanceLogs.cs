@@ -53,6 +53,24 @@ public static class InstanceLogs
         return ReadCoreAsync([.. sources.Select(s => (s.InstanceDirectory, (string?)s.InstanceId))], query, cancellationToken);
     }
 
+    /// <summary>
+    /// The instances of a service in an environment found under the supervisor's folder (<c>.capstan/instances</c>),
+    /// read from their records: what <c>capstan logs</c> merges, with or without a running server.
+    /// </summary>
+    public static IReadOnlyList<LogSource> SourcesOf(string instancesRoot, string service, string environment)
+    {
+        if (!Directory.Exists(instancesRoot))
+        {
+            return [];
+        }
+
+        return [.. Directory.EnumerateDirectories(instancesRoot)
+            .Select(directory => (Directory: directory, Record: new Supervision.InstanceFiles(directory).ReadRecord()))
+            .Where(i => i.Record is { } r && r.Spec.Service == service && r.Spec.Environment == environment)
+            .OrderBy(i => i.Record!.StartedAt)
+            .Select(i => new LogSource { InstanceId = i.Record!.Spec.Id, InstanceDirectory = i.Directory })];
+    }
+
     private static async IAsyncEnumerable<LogEntry> ReadCoreAsync(
         (string Directory, string? InstanceId)[] sources, LogQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
