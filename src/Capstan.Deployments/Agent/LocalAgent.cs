@@ -47,6 +47,7 @@ public sealed class LocalAgent : IAsyncDisposable
     private readonly SemaphoreSlim _applying = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private int _applyRequested;
+    private bool _routing;
 
     private LocalAgent(AgentOptions options, Supervisor supervisor, HaproxyEdge edge, ReleaseSpecs specs)
     {
@@ -245,9 +246,14 @@ public sealed class LocalAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>Brings the edge level with the traffic table and the instances now; returns once HAProxy has it.</summary>
+    /// <summary>
+    /// Brings the edge level with the traffic table and the instances now; returns once HAProxy has it. Until the
+    /// first call, changes are not applied on their own: after a restart the traffic table is empty until the
+    /// controller has rebuilt it, and applying it then would take every route away from the adopted HAProxy.
+    /// </summary>
     public async Task ApplyAsync(CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _routing, true);
         Interlocked.Exchange(ref _applyRequested, 0);
         await _applying.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -296,7 +302,7 @@ public sealed class LocalAgent : IAsyncDisposable
     // Readiness changes and traffic switches arrive from many threads; coalesce them into one apply at a time.
     private void RequestApply()
     {
-        if (Interlocked.Exchange(ref _applyRequested, 1) == 1 || _stopping.IsCancellationRequested)
+        if (!Volatile.Read(ref _routing) || Interlocked.Exchange(ref _applyRequested, 1) == 1 || _stopping.IsCancellationRequested)
         {
             return;
         }

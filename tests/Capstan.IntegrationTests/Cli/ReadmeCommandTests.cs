@@ -9,8 +9,9 @@ public class ReadmeCommandTests
     public async Task TheReadmeMainCommand_ValidatesTheExample_AndASecondCallStartsWithoutBuilding()
     {
         var script = RepositoryRoot.Combine("capstan");
-        // The first call may build the CLI (a clean clone, or changed sources): allow for a ReadyToRun publish.
-        var first = await ProcessRunner.RunAsync(script, ["validate", "examples/hello"], TimeSpan.FromMinutes(5), RepositoryRoot.Path, TestContext.Current.CancellationToken);
+        // The first call may build the CLI (a clean clone, or changed sources): allow for a ReadyToRun publish of every
+        // project, on 2 cores shared with the other test assemblies.
+        var first = await ProcessRunner.RunAsync(script, ["validate", "examples/hello"], TimeSpan.FromMinutes(10), RepositoryRoot.Path, TestContext.Current.CancellationToken);
         first.ExitCode.ShouldBe(0, first.StandardError);
         first.StandardOutput.ShouldContain("examples/hello/capstan.yaml is valid");
 

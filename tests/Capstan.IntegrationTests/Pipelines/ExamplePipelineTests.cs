@@ -49,7 +49,7 @@ public class ExamplePipelineTests
         ProcessRunner.RunAsync("dotnet", [CapstanDll, .. args, "--project", project], timeout, Ct);
 
     /// <summary>The example's sources, without what builds and runs leave in it.</summary>
-    private static void Copy(string from, string to)
+    internal static void Copy(string from, string to)
     {
         string[] skipped = ["bin", "obj", "out", "TestResults", ".capstan", "data"];
         foreach (var directory in Directory.EnumerateDirectories(from))
