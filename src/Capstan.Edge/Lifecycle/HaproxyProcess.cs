@@ -17,6 +17,7 @@ public sealed class HaproxyProcess
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan AfterTermTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AdoptTimeout = TimeSpan.FromSeconds(5);
 
     private readonly EdgeOptions _options;
     private readonly HaproxyRuntimeApi _runtimeApi;
@@ -42,7 +43,21 @@ public sealed class HaproxyProcess
     /// Whether the master is still running: its pid is alive and is still HAProxy on this directory's configuration
     /// (after a crash, the pid may have been given to another process, which must never get our signals).
     /// </summary>
-    public bool IsRunning => ProcessTable.IsRunning(MasterPid) && IsOurs(ProcessTable.CommandLine(MasterPid), _options);
+    public bool IsRunning
+    {
+        get
+        {
+            if (!ProcessTable.IsRunning(MasterPid))
+            {
+                return false;
+            }
+
+            // While the master re-executes itself for a reload, /proc/PID/cmdline reads empty for a moment: that is
+            // still our master, not another process.
+            var commandLine = ProcessTable.CommandLine(MasterPid);
+            return commandLine.Count == 0 || IsOurs(commandLine, _options);
+        }
+    }
 
     /// <summary>
     /// Adopts the HAProxy already running for this directory, or starts one on the configuration file, which must
@@ -139,17 +154,41 @@ public sealed class HaproxyProcess
     /// <exception cref="EdgeException">It runs but its master socket does not answer.</exception>
     internal static async Task<HaproxyProcess?> TryAdoptAsync(HaproxyBinary binary, EdgeOptions options, CancellationToken cancellationToken)
     {
-        if (ReadPidFile(options.PidFilePath) is not { } pid || !ProcessTable.IsRunning(pid) || !IsOurs(ProcessTable.CommandLine(pid), options))
+        if (ReadPidFile(options.PidFilePath) is not { } pid)
         {
             return null;
         }
 
-        var status = await TryGetStatusAsync(options.MasterSocketPath, cancellationToken).ConfigureAwait(false);
-        if (status is null || status.MasterPid != pid)
+        // A master in the middle of a reload shows an empty command line and refuses connections for a moment.
+        var started = Stopwatch.GetTimestamp();
+        while (true)
         {
-            throw new EdgeException(
-                $"HAProxy (pid {pid}) runs on {options.ConfigPath} but its master socket {options.MasterSocketPath} does not answer; "
-                + $"stop it (kill {pid}) and start again.");
+            if (!ProcessTable.IsRunning(pid))
+            {
+                return null;
+            }
+
+            var commandLine = ProcessTable.CommandLine(pid);
+            if (commandLine.Count > 0 && !IsOurs(commandLine, options))
+            {
+                return null;
+            }
+
+            if (commandLine.Count > 0
+                && await TryGetStatusAsync(options.MasterSocketPath, cancellationToken).ConfigureAwait(false) is { } status
+                && status.MasterPid == pid)
+            {
+                break;
+            }
+
+            if (Stopwatch.GetElapsedTime(started) > AdoptTimeout)
+            {
+                throw new EdgeException(
+                    $"HAProxy (pid {pid}) runs on {options.ConfigPath} but its master socket {options.MasterSocketPath} does not answer; "
+                    + $"stop it (kill {pid}) and start again.");
+            }
+
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
 
         var process = new HaproxyProcess(binary, options, pid, adopted: true);

@@ -13,8 +13,9 @@ namespace Capstan.Edge.Metrics;
 /// </summary>
 /// <remarks>
 /// Linux queues at most <c>net.unix.max_dgram_qlen</c> datagrams (10 by default, 512 where systemd sets it) on the
-/// socket; HAProxy drops log lines rather than wait when the queue is full, so the loop does nothing but parse and
-/// count. Under bursts faster than that, raise the sysctl.
+/// socket; HAProxy drops log lines rather than wait when the queue is full (<c>DroppedLogs</c> of <c>show info</c>
+/// counts them), so the receiving thread does nothing but parse and count. Under bursts faster than that, raise the
+/// sysctl.
 /// </remarks>
 public sealed class EdgeLogListener : IAsyncDisposable
 {
@@ -23,8 +24,9 @@ public sealed class EdgeLogListener : IAsyncDisposable
 
     private readonly Socket _socket;
     private readonly RequestMetrics _metrics;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly Thread _receiver;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _stopping;
     private readonly Queue<string> _recentMessages = new();
     private long _lines;
     private long _unparseable;
@@ -35,7 +37,11 @@ public sealed class EdgeLogListener : IAsyncDisposable
         SocketPath = socketPath;
         _socket = socket;
         _metrics = metrics;
-        _loop = Task.Run(ReceiveAsync);
+
+        // A thread of its own blocked in receive, not a thread-pool continuation: the socket queues only ten
+        // datagrams, and a busy thread pool must not be what makes HAProxy drop log lines.
+        _receiver = new Thread(Receive) { IsBackground = true, Name = "Capstan edge log" };
+        _receiver.Start();
     }
 
     public string SocketPath { get; }
@@ -150,36 +156,49 @@ public sealed class EdgeLogListener : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_stopping)
+        {
+            return;
+        }
+
+        // Disposing the socket ends the blocked receive.
+        _stopping = true;
         _socket.Dispose();
-        await _loop.ConfigureAwait(false);
-        _stop.Dispose();
+        await _stopped.Task.ConfigureAwait(false);
         File.Delete(SocketPath);
     }
 
-    private async Task ReceiveAsync()
+    private void Receive()
     {
         // HAProxy's lines are at most 4096 bytes (len 4096); a larger buffer takes any datagram whole.
         var buffer = new byte[64 * 1024];
-        while (!_stop.IsCancellationRequested)
+        try
         {
-            int received;
-            try
+            while (!_stopping)
             {
-                received = await _socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (_stop.IsCancellationRequested && e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                // Not expected on a bound datagram socket; a lost datagram must not end the metrics. Pause in case it repeats.
-                await Task.Delay(TimeSpan.FromMilliseconds(100), _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
-            }
+                int received;
+                try
+                {
+                    received = _socket.Receive(buffer);
+                }
+                catch (Exception e) when (_stopping && e is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (SocketException)
+                {
+                    // Not expected on a bound datagram socket; a lost datagram must not end the metrics. Pause in
+                    // case it repeats rather than spin.
+                    Thread.Sleep(100);
+                    continue;
+                }
 
-            Process(buffer.AsSpan(0, received));
+                Process(buffer.AsSpan(0, received));
+            }
+        }
+        finally
+        {
+            _stopped.TrySetResult();
         }
     }
 }

@@ -156,20 +156,37 @@ public sealed class HaproxyRuntimeApi
         return (int)row.CurrentSessions;
     }
 
-    /// <summary>The pid of the worker that answers on the socket (<c>show info</c>).</summary>
+    /// <summary>
+    /// <c>show info</c> by field name: <c>Pid</c> of the worker, <c>Uptime_sec</c>, <c>CurrConns</c>, and
+    /// <c>DroppedLogs</c>, the request log lines HAProxy could not send (the log socket's queue was full).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> ShowInfoAsync(CancellationToken cancellationToken) =>
+        ParseInfo(await SendAsync("show info", cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The pid of the worker that answers on the socket; null when none does.</summary>
     internal async Task<int?> TryGetWorkerPidAsync(CancellationToken cancellationToken)
     {
         var answer = await HaproxyCli.TrySendAsync(SocketPath, "show info", CommandTimeout, cancellationToken).ConfigureAwait(false);
-        foreach (var line in (answer ?? string.Empty).Split('\n'))
+        return answer is not null
+               && ParseInfo(answer).TryGetValue("Pid", out var text)
+               && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            ? pid
+            : null;
+    }
+
+    private static Dictionary<string, string> ParseInfo(string answer)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in answer.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (line.StartsWith("Pid: ", StringComparison.Ordinal)
-                && int.TryParse(line.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0)
             {
-                return pid;
+                fields[line[..colon]] = line[(colon + 1)..].Trim();
             }
         }
 
-        return null;
+        return fields;
     }
 
     /// <summary>An environment variable of the worker (<c>show env NAME</c>); null when it is not set.</summary>

@@ -25,10 +25,11 @@ public sealed class EdgeFailoverTests
         });
 
         var answers = new ConcurrentQueue<(HttpStatusCode Status, string Body)>();
-        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var afterKill = -1;
         async Task ClientAsync()
         {
-            for (var i = 0; i < 100; i++)
+            // Until 200 answers came after the kill, however long the kill takes on a loaded machine.
+            while (Volatile.Read(ref afterKill) < 0 || answers.Count < afterKill + 200)
             {
                 answers.Enqueue(await test.GetAsync("web.localhost"));
             }
@@ -38,12 +39,12 @@ public sealed class EdgeFailoverTests
         var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(ClientAsync)).ToList();
         await Poll.UntilAsync(() => answers.Count >= 60, "the clients are well under way", Ct).DefaultTimeout();
         await victim.KillAsync();
-        var afterKill = answers.Count;
+        Volatile.Write(ref afterKill, answers.Count);
         await Task.WhenAll(clients).DefaultTimeout();
 
-        answers.Count.ShouldBe(400);
         answers.Where(a => a.Status != HttpStatusCode.OK).ShouldBeEmpty();
         answers.Take(afterKill).Select(a => a.Body).Distinct().Order().ShouldBe(["survivor", "victim"]);
+        // The requests in flight at the kill may still have been answered by the victim; none after them.
         answers.Skip(afterKill + 8).Select(a => a.Body).Distinct().ShouldBe(["survivor"]);
         var stats = (await test.Edge.RuntimeApi.ShowStatAsync(Ct).DefaultTimeout()).Single(r => r.Proxy == "web" && r.Name == "victim");
         (stats.Retries + stats.Redispatches).ShouldBeGreaterThan(0, "requests sent to the dead instance were retried");
