@@ -21,6 +21,7 @@ internal sealed class BenchServer : IAsyncDisposable
 
     private readonly TempDirectory _folder = new("capstan-deploybench-");
     private readonly ConcurrentQueue<(string Version, string Id, long At)> _ready = new();
+    private readonly ConcurrentQueue<string> _exits = new();
     private string _strategy = "blue-green";
     private int _replicas = 1;
 
@@ -73,10 +74,36 @@ internal sealed class BenchServer : IAsyncDisposable
             {
                 bench._ready.Enqueue((e.Status.Version, e.Status.Id, Stopwatch.GetTimestamp()));
             }
+
+            if (e.Status.LastExit is { } exit && exit != e.Previous?.LastExit)
+            {
+                bench._exits.Enqueue($"instance {e.Status.Id} ({e.Status.Version}) {exit} after {(exit.At - e.Status.StartedAt).TotalSeconds:0.0} s; {LogTails(bench.Server.Agent.Supervisor.DirectoryOf(e.Status.Id))}");
+            }
         };
         bench.Api.BaseAddress = new Uri(bench.Server.Url.TrimEnd('/') + "/");
         bench.Api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bench.Server.AdminToken);
         return bench;
+    }
+
+    /// <summary>Every exit of an instance's process seen so far, with the tails of its logs read at that moment.</summary>
+    public IReadOnlyCollection<string> Exits => _exits;
+
+    private static string LogTails(string directory)
+    {
+        try
+        {
+            return string.Join("; ", Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+                .Where(f => f.EndsWith(".log", StringComparison.Ordinal) || f.Contains("/logs/", StringComparison.Ordinal))
+                .Select(f =>
+                {
+                    var text = File.ReadAllText(f);
+                    return $"{Path.GetRelativePath(directory, f)}: …{text[Math.Max(0, text.Length - 600)..].ReplaceLineEndings(" ⏎ ")}";
+                }));
+        }
+        catch (IOException ex)
+        {
+            return $"(logs unreadable: {ex.Message})";
+        }
     }
 
     /// <summary>capstan.yaml: one service 'web' running the test app (GET / answers its version), one environment 'staging'.</summary>
@@ -127,7 +154,7 @@ internal sealed class BenchServer : IAsyncDisposable
             cancellationToken);
         return current.Status == "succeeded"
             ? current
-            : throw new InvalidOperationException($"deployment {current.Id} ({current.Strategy}, v{current.ReleaseVersion}) ended {current.Status} at step '{current.Step}': {current.Reason}");
+            : throw new InvalidOperationException($"deployment {current.Id} ({current.Strategy}, v{current.ReleaseVersion}) ended {current.Status} at step '{current.Step}': {current.Reason}. Instance exits: {string.Join(" | ", _exits)}");
     }
 
     /// <summary>Waits until a GET / through the edge answers <paramref name="body"/>.</summary>

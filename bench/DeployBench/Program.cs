@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Capstan.Contracts;
 using DeployBench;
 
 // dotnet run -c Release --project bench/DeployBench -- [--load-seconds 30] [--repeat 5] [--only edge,deploy,rollback]
@@ -24,19 +25,23 @@ var token = cancel.Token;
 var run = Stopwatch.StartNew();
 var body = new StringBuilder();
 
-if (only.Contains("edge"))
+foreach (var (name, part) in new (string, Func<Task>)[] { ("edge", EdgeOverheadAsync), ("deploy", DeployUnderLoadAsync), ("rollback", RollbackAndSwitchAsync) })
 {
-    await EdgeOverheadAsync();
-}
+    if (!only.Contains(name))
+    {
+        continue;
+    }
 
-if (only.Contains("deploy"))
-{
-    await DeployUnderLoadAsync();
-}
-
-if (only.Contains("rollback"))
-{
-    await RollbackAndSwitchAsync();
+    // A part that fails is reported as such and the others still run: the report says what went wrong.
+    try
+    {
+        await part();
+    }
+    catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException)
+    {
+        Progress($"{name}: FAILED: {ex}");
+        body.AppendLine(CultureInfo.InvariantCulture, $"\n**The {name} part failed:** {ex.Message.ReplaceLineEndings(" ")}\n");
+    }
 }
 
 Console.Write($"""
@@ -175,7 +180,18 @@ async Task RollbackAndSwitchAsync()
         await using var poll = new RateLoad(bench.EdgeUri, 400);
         await Task.Delay(TimeSpan.FromMilliseconds(500), token);
         bench.WriteManifest($"c{i}");
-        var deployed = await bench.SucceedAsync(await bench.DeployAsync(token), token);
+        DeploymentView deployed;
+        try
+        {
+            deployed = await bench.SucceedAsync(await bench.DeployAsync(token), token);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Progress($"rollback {i}/{repeat}: the deploy failed: {ex.Message}");
+            rows.AppendLine(CultureInfo.InvariantCulture, $"| {i} | the blue-green deploy failed: {ex.Message.ReplaceLineEndings(" ")} | | | | | | |");
+            continue;
+        }
+
         var version = $"v{deployed.ReleaseVersion}";
         await bench.EdgeServesAsync(version, token);
         await Task.Delay(TimeSpan.FromMilliseconds(500), token);
@@ -217,7 +233,7 @@ async Task RollbackAndSwitchAsync()
         |---|---|---:|---|---:|---:|---:|---:|
         {rows.ToString().TrimEnd()}
 
-        | {repeat} repeats | median | max |
+        | {switches.Count} of {repeat} repeats | median | max |
         |---|---:|---:|
         | switch (Ready → first answer from the new version) | {Median(switches):0} ms | {switches.Max():0} ms |
         | rollback (POST → 100% of answers from the target) | {Median(rollbacks):0} ms | {rollbacks.Max():0} ms |
