@@ -34,7 +34,9 @@ public class KillTests
         host.Kill(); // SIGKILL: no clean-up of any kind
         await host.WaitForExitAsync(RuntimeHarness.Ct).DefaultTimeout();
 
-        var record = new InstanceFiles(Path.Combine(harness.Root, id)).ReadRecord()!;
+        var files = new InstanceFiles(Path.Combine(harness.Root, id));
+        await Poll.UntilAsync(() => files.ReadRecord() is { Shim: not null, Child: not null }, "the record names the shim and the service", RuntimeHarness.Ct);
+        var record = files.ReadRecord()!;
         var (shim, service) = (record.Shim!.Pid, record.Child!.Pid);
         Procs.IsAlive(shim).ShouldBeTrue("the shim outlives the process that started it");
         var address = $"127.0.0.1:{record.Port}";
@@ -80,7 +82,9 @@ public class KillTests
         await supervisor.StartInstanceAsync(spec, RuntimeHarness.Ct);
         (await supervisor.WaitUntilReadyAsync(spec.Id, TimeSpan.FromSeconds(30), RuntimeHarness.Ct)).ShouldBeTrue();
         await Poll.UntilAsync(() => supervisor.Get(spec.Id)!.Pid is not null, "the service's pid is known", RuntimeHarness.Ct);
-        File.WriteAllText(Path.Combine(folder, ReadyFile), spec.Id);
+        // Written whole, then renamed: the test polls for the file and must never read it half-written.
+        File.WriteAllText(Path.Combine(folder, ReadyFile + ".tmp"), spec.Id);
+        File.Move(Path.Combine(folder, ReadyFile + ".tmp"), Path.Combine(folder, ReadyFile));
         await Task.Delay(Timeout.Infinite, RuntimeHarness.Ct); // until killed
     }
 
