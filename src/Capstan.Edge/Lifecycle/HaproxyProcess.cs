@@ -292,9 +292,9 @@ public sealed class HaproxyProcess
     /// <summary>HAProxy's alerts and warnings, without its notices; everything when it printed neither.</summary>
     private static string Problems(string output)
     {
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var problems = lines.Where(l => l.Contains("[ALERT]", StringComparison.Ordinal) || l.Contains("[WARNING]", StringComparison.Ordinal)).ToList();
-        return string.Join('\n', problems.Count > 0 ? problems : lines);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string[] problems = [.. lines.Where(l => l.Contains("[ALERT]", StringComparison.Ordinal) || l.Contains("[WARNING]", StringComparison.Ordinal))];
+        return string.Join('\n', problems.Length > 0 ? problems : lines);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(HaproxyBinary binary, string[] arguments, CancellationToken cancellationToken)

@@ -26,8 +26,8 @@ public sealed class EdgeLogListener : IAsyncDisposable
     private readonly RequestMetrics _metrics;
     private readonly Thread _receiver;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _stopping;
     private readonly Queue<string> _recentMessages = new();
+    private volatile bool _stopping;
     private long _lines;
     private long _unparseable;
     private long _messages;

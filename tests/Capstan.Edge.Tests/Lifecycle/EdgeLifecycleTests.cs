@@ -121,6 +121,20 @@ public sealed class EdgeLifecycleTests
     }
 
     [Fact]
+    public async Task Start_OnAConfigurationHaproxyRefuses_QuotesHaproxysAlert()
+    {
+        using var folder = new TempDirectory("capstan-edge-");
+        var options = new EdgeOptions { Directory = folder.Path, Port = FreePort.Get() };
+        folder.Write("haproxy.cfg", "global\n    no-such-keyword 1\n");
+
+        var error = await Should.ThrowAsync<EdgeException>(() => HaproxyProcess.StartAsync(options, Ct).DefaultTimeout());
+
+        error.Message.ShouldStartWith($"HAProxy refuses the configuration {options.ConfigPath}:");
+        error.Message.ShouldContain("unknown keyword 'no-such-keyword' in 'global' section");
+        File.Exists(folder.Combine("haproxy.pid")).ShouldBeFalse();
+    }
+
+    [Fact]
     public void HaproxysOwnBindError_IsRecognised()
     {
         const string stderr = "[ALERT]    (18629) : Binding [/tmp/hx/haproxy.cfg:21] for frontend capstan_edge: cannot bind socket (Address already in use) for [127.0.0.1:18080]";

@@ -1,6 +1,8 @@
+using System.Net.Sockets;
 using System.Text;
 using Capstan.Edge.Metrics;
 using Capstan.Edge.Tests.Support;
+using Capstan.Testing;
 
 namespace Capstan.Edge.Tests.Metrics;
 
@@ -92,6 +94,23 @@ public sealed class RequestLogParserTests
         }
 
         File.Exists(listener.SocketPath).ShouldBeFalse("the socket file is removed on dispose");
+    }
+
+    [Fact]
+    public async Task TheListener_ReplacesAStaleSocketFile_AndReceivesRealDatagrams()
+    {
+        var metrics = new RequestMetrics(new ManualClock());
+        var path = Path.Combine(Path.GetTempPath(), $"capstan-log-{Guid.NewGuid():N}.sock");
+        File.WriteAllText(path, "left by a crashed Capstan");
+        var listener = EdgeLogListener.Start(path, metrics);
+        await using (listener)
+        {
+            using var sender = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            sender.SendTo("capstan1 web s1 200 5 4 0 0 10 -- 0 GET /\n"u8, new UnixDomainSocketEndPoint(path));
+
+            await Poll.UntilAsync(() => metrics.Snapshot("web", "s1", TimeSpan.FromSeconds(1)).Requests == 1, "the datagram is counted", TestContext.Current.CancellationToken)
+                .DefaultTimeout();
+        }
     }
 
     [Fact]
