@@ -107,25 +107,8 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>capstan.yaml: one service 'web' running the test app (GET / answers its version), one environment 'staging'.</summary>
-    public void WriteManifest(string color) => _folder.Write("capstan.yaml", $$"""
-        version: 1
-        app: shop
-        services:
-          web:
-            run: {{TestApp.Command}}
-            health: { readiness: /ready, liveness: /health, interval: 200ms, timeout: 1s }
-            route: { host: shop.localhost }
-            scale: { min: {{_replicas}}, max: {{_replicas + 2}} }
-            grace_period: 5s
-            drain_timeout: 5s
-            env:
-              APP_VERSION: "${CAPSTAN_VERSION}"
-              COLOR: "{{(color.Length > 0 ? color : "blue")}}"
-        environments:
-          staging:
-            strategy: {{_strategy}}
-            progress_deadline: 30s
-        """);
+    public void WriteManifest(string color) =>
+        _folder.Write("capstan.yaml", TestApp.Manifest(_strategy, _replicas, $"COLOR: \"{(color.Length > 0 ? color : "blue")}\"", progressDeadline: "30s"));
 
     public async Task<DeploymentView> DeployAsync(CancellationToken cancellationToken)
     {

@@ -182,6 +182,7 @@ public static class ApiEndpoints
     private static async Task<IResult> StatusAsync(string app, string? env, ApiContext api, CancellationToken cancellationToken)
     {
         var routes = api.Agent.DesiredRoutes();
+        var unfinished = await api.Store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false);
         var services = new List<ServiceStatusView>();
         foreach (var key in api.Agent.Traffic.Keys.Where(k => k.App == app && (env is null || k.Environment == env))
                      .OrderBy(k => k.Environment, StringComparer.Ordinal).ThenBy(k => k.Service, StringComparer.Ordinal))
@@ -192,8 +193,7 @@ public static class ApiEndpoints
             var backend = routes.Backends.FirstOrDefault(b => b.Name == key.BackendName);
             var spec = serving is null ? null : api.Agent.Specs.Find(serving);
             var stats = api.Agent.Edge.Metrics.Snapshot(key.BackendName, null, TimeSpan.FromMinutes(1));
-            var deploying = (await api.Store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false))
-                .FirstOrDefault(d => d.Environment == key.Environment && api.Agent.Specs.Find(d.ReleaseId)?.Service == key.Service);
+            var deploying = unfinished.FirstOrDefault(d => d.Environment == key.Environment && api.Agent.Specs.Find(d.ReleaseId)?.Service == key.Service);
             services.Add(new ServiceStatusView
             {
                 Environment = key.Environment,

@@ -31,36 +31,9 @@ internal sealed class DeploymentFixture : IAsyncDisposable
 
     public HttpClient Api { get; } = new();
 
-    /// <summary>
-    /// Writes capstan.yaml: one service 'web' running the test app, with <paramref name="env"/> as its variables
-    /// (APP_VERSION is the release's version unless given), and one environment 'staging' with <paramref name="strategy"/>.
-    /// </summary>
-    public void WriteManifest(string strategy = "blue-green", int replicas = 1, string env = "", string environmentExtra = "")
-    {
-        _folder.Write("capstan.yaml", $$"""
-            version: 1
-            app: shop
-            services:
-              web:
-                run: {{TestApp.Command}}
-                health: { readiness: /ready, liveness: /health, interval: 200ms, timeout: 1s }
-                route: { host: shop.localhost }
-                scale: { min: {{replicas}}, max: {{replicas + 2}} }
-                grace_period: 5s
-                drain_timeout: 5s
-                env:
-                  APP_VERSION: "${CAPSTAN_VERSION}"
-            {{Indent(env, 6)}}
-            environments:
-              staging:
-                strategy: {{strategy}}
-                progress_deadline: 20s
-            {{Indent(environmentExtra, 4)}}
-            """);
-    }
-
-    private static string Indent(string text, int spaces) =>
-        string.Join("\n", text.Split('\n').Select(l => new string(' ', spaces) + l));
+    /// <summary>Writes capstan.yaml (<see cref="TestApp.Manifest"/>): one service 'web' running the test app, environment 'staging'.</summary>
+    public void WriteManifest(string strategy = "blue-green", int replicas = 1, string env = "", string progressDeadline = "20s") =>
+        _folder.Write("capstan.yaml", TestApp.Manifest(strategy, replicas, env, progressDeadline));
 
     public static async Task<DeploymentFixture> StartAsync(string strategy = "blue-green", int replicas = 1, CancellationToken cancellationToken = default)
     {

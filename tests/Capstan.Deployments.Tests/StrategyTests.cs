@@ -59,9 +59,7 @@ public sealed class StrategyTests
         await using var fixture = await DeploymentFixture.StartAsync("blue-green", 1, Token);
         await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
 
-        fixture.WriteManifest("blue-green", 1, env: env, environmentExtra: "");
-        File.WriteAllText(Path.Combine(fixture.Project, "capstan.yaml"),
-            File.ReadAllText(Path.Combine(fixture.Project, "capstan.yaml")).Replace("progress_deadline: 20s", "progress_deadline: 3s", StringComparison.Ordinal));
+        fixture.WriteManifest("blue-green", 1, env: env, progressDeadline: "3s");
         await using var load = new LoadLoop(fixture, workers: 2);
         var failed = await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
         await load.StopAsync();

@@ -12,6 +12,31 @@ public static class TestApp
     /// <summary>The shell command that starts the app: <c>dotnet '/…/Capstan.TestApp.dll'</c>.</summary>
     public static string Command => $"dotnet '{DllPath}'";
 
+    /// <summary>
+    /// A capstan.yaml for app 'shop': one service 'web' running this app (GET / answers the release's version) behind
+    /// the route shop.localhost, and one environment 'staging' with <paramref name="strategy"/>. <paramref name="env"/>
+    /// adds lines under the service's env (a changed one makes a new release).
+    /// </summary>
+    public static string Manifest(string strategy, int replicas, string env = "", string progressDeadline = "20s") => $$"""
+        version: 1
+        app: shop
+        services:
+          web:
+            run: {{Command}}
+            health: { readiness: /ready, liveness: /health, interval: 200ms, timeout: 1s }
+            route: { host: shop.localhost }
+            scale: { min: {{replicas}}, max: {{replicas + 2}} }
+            grace_period: 5s
+            drain_timeout: 5s
+            env:
+              APP_VERSION: "${CAPSTAN_VERSION}"
+        {{string.Join("\n", env.Split('\n').Select(line => "      " + line))}}
+        environments:
+          staging:
+            strategy: {{strategy}}
+            progress_deadline: {{progressDeadline}}
+        """;
+
     private static string Find()
     {
 #if DEBUG

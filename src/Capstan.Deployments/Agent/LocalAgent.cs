@@ -101,7 +101,7 @@ public sealed class LocalAgent : IAsyncDisposable
                     // An adopted instance whose shim is gone is started again with its secrets read anew, at its release's versions.
                     ResolveSecrets = async (instance, ct) =>
                     {
-                        var (env, _) = await RenderEnvironmentAsync(specs.Get(instance.ReleaseId), options, ct).ConfigureAwait(false);
+                        var (_, env, _) = await RenderAsync(specs.Get(instance.ReleaseId), options, ct).ConfigureAwait(false);
                         return instance.SecretEnvNames.ToDictionary(n => n, n => env[n], StringComparer.Ordinal);
                     },
                 },
@@ -130,7 +130,7 @@ public sealed class LocalAgent : IAsyncDisposable
             ? await _folders.EnsureAsync(digest, cancellationToken).ConfigureAwait(false)
             : spec.ProjectDirectory;
         var workingDirectory = spec.WorkingDirectory is { } relative ? Path.GetFullPath(Path.Combine(root, relative)) : root;
-        var (env, secretNames) = await RenderEnvironmentAsync(spec, _options, cancellationToken).ConfigureAwait(false);
+        var (command, env, secretNames) = await RenderAsync(spec, _options, cancellationToken).ConfigureAwait(false);
         var instance = new InstanceSpec
         {
             Id = InstanceSpec.NewId(),
@@ -140,8 +140,7 @@ public sealed class LocalAgent : IAsyncDisposable
             ReleaseId = spec.ReleaseId,
             Version = spec.VersionLabel,
             WorkingDirectory = workingDirectory,
-            // ${PORT} stays for bash to expand: the supervisor picks the port and sets PORT.
-            Command = Render(spec, spec.Run, TemplateKind.Script, "run", Variables(spec, _options), await SecretsAsync(spec, _options, cancellationToken).ConfigureAwait(false), keepPort: true),
+            Command = command,
             Env = env,
             SecretEnvNames = secretNames,
             Health = new HealthCheck
@@ -188,8 +187,17 @@ public sealed class LocalAgent : IAsyncDisposable
         return secrets;
     }
 
-    /// <summary>The instance's variables: Capstan's, then the release's <c>env</c> rendered; and which of them hold secrets (masked in logs).</summary>
-    private static async Task<(Dictionary<string, string> Env, List<string> SecretNames)> RenderEnvironmentAsync(ReleaseSpec spec, AgentOptions options, CancellationToken cancellationToken)
+    /// <summary>Prefix of the variables that carry the secrets a release's <c>run</c> command reads.</summary>
+    internal const string RunSecretPrefix = "CAPSTAN_SECRET_";
+
+    /// <summary>
+    /// The instance's command and variables (Capstan's, then the release's <c>env</c> rendered), and which variables
+    /// hold secrets (masked in logs, never written to the instance's record). Secrets are read once per start.
+    /// A <c>${secret:NAME}</c> in <c>run</c> becomes <c>${CAPSTAN_SECRET_NAME}</c>, a variable bash expands when it
+    /// starts the service: the command text, which the supervisor stores, never holds a value.
+    /// </summary>
+    private static async Task<(string Command, Dictionary<string, string> Env, List<string> SecretNames)> RenderAsync(
+        ReleaseSpec spec, AgentOptions options, CancellationToken cancellationToken)
     {
         var variables = Variables(spec, options);
         var secrets = await SecretsAsync(spec, options, cancellationToken).ConfigureAwait(false);
@@ -197,24 +205,34 @@ public sealed class LocalAgent : IAsyncDisposable
         var secretNames = new List<string>();
         foreach (var (name, text) in spec.Env)
         {
-            env[name] = Render(spec, text, TemplateKind.Value, $"env {name}", variables, secrets, keepPort: false);
-            if (Template.Parse(text, TemplateKind.Value, out _) is { } parsed && parsed.Secrets.Any())
+            var template = Parse(spec, text, TemplateKind.Value, $"env {name}");
+            env[name] = Render(spec, template, $"env {name}", reference => reference.IsSecret ? secrets[reference.Name] : null, variables);
+            if (template.Secrets.Any())
             {
                 secretNames.Add(name);
             }
         }
 
-        return (env, secretNames);
+        var run = Parse(spec, spec.Run, TemplateKind.Script, "run");
+        foreach (var name in run.Secrets.Select(r => r.Name).Distinct(StringComparer.Ordinal))
+        {
+            env[RunSecretPrefix + name] = secrets[name];
+            secretNames.Add(RunSecretPrefix + name);
+        }
+
+        // ${PORT} stays for bash to expand too: the supervisor picks the port and sets PORT.
+        var command = Render(spec, run, "run", reference =>
+            reference.IsSecret ? $"${{{RunSecretPrefix}{reference.Name}}}" : reference.Name == "PORT" ? "${PORT}" : null, variables);
+        return (command, env, secretNames);
     }
 
-    private static string Render(ReleaseSpec spec, string text, TemplateKind kind, string where, Dictionary<string, string> variables, Dictionary<string, string> secrets, bool keepPort)
-    {
-        var template = Template.Parse(text, kind, out var error) ?? throw new DeploymentException($"{where} of release {spec.VersionLabel}: {error}");
-        return template.Render(reference => reference.IsSecret ? secrets[reference.Name]
-            : reference.Name == "PORT" && keepPort ? "${PORT}"
-            : variables.TryGetValue(reference.Name, out var value) ? value
-            : throw new DeploymentException($"${{{reference.Name}}} in {where} of release {spec.VersionLabel} is not a variable Capstan sets"));
-    }
+    private static Template Parse(ReleaseSpec spec, string text, TemplateKind kind, string where) =>
+        Template.Parse(text, kind, out var error) ?? throw new DeploymentException($"{where} of release {spec.VersionLabel}: {error}");
+
+    private static string Render(ReleaseSpec spec, Template template, string where, Func<TemplateReference, string?> special, Dictionary<string, string> variables) =>
+        template.Render(reference => special(reference)
+            ?? (variables.TryGetValue(reference.Name, out var value) ? value
+            : throw new DeploymentException($"${{{reference.Name}}} in {where} of release {spec.VersionLabel} is not a variable Capstan sets")));
 
     public Task<bool> WaitUntilReadyAsync(string instanceId, TimeSpan deadline, CancellationToken cancellationToken) =>
         _supervisor.WaitUntilReadyAsync(instanceId, deadline, cancellationToken);

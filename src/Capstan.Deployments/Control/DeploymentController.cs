@@ -214,7 +214,7 @@ public sealed class DeploymentController : IAsyncDisposable
         };
         await _store.Deployments.CreateAsync(deployment, cancellationToken).ConfigureAwait(false);
         await _vault.AppendAuditAsync(
-            new AuditRecord(author, $"{action}.start", spec.App, spec.Environment, spec.Service, (int)spec.Version, $"{deployment.Id} {strategy} {ShortDigest(spec.ArtifactDigest)}"),
+            new AuditRecord(author, $"{action}.start", spec.App, spec.Environment, spec.Service, (int)spec.Version, $"{deployment.Id} {strategy} {spec.ArtifactDigest ?? "(project folder)"}"),
             cancellationToken).ConfigureAwait(false);
         if (!alreadyServing)
         {
@@ -358,9 +358,6 @@ public sealed class DeploymentController : IAsyncDisposable
     }
 
     internal static ServiceKey Key(ReleaseSpec spec) => new(spec.App, spec.Environment, spec.Service);
-
-    internal static string ShortDigest(string? digest) =>
-        digest is null ? "(project folder)" : digest.Replace("sha256:", "", StringComparison.Ordinal)[..Math.Min(12, digest.Length - 7)];
 
     private static DeployState? TryParse(string json)
     {

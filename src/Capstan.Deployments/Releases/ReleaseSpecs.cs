@@ -8,6 +8,9 @@ public sealed class ReleaseSpecs
 {
     private readonly string _folder;
 
+    // Specs never change once written, and the edge configuration and status read them on every change: read each once.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ReleaseSpec> _read = new(StringComparer.Ordinal);
+
     public ReleaseSpecs(string capstanDirectory)
     {
         _folder = Path.Combine(capstanDirectory, "releases", "specs");
@@ -18,8 +21,14 @@ public sealed class ReleaseSpecs
 
     public ReleaseSpec? Find(string releaseId)
     {
+        if (_read.TryGetValue(releaseId, out var known))
+        {
+            return known;
+        }
+
         var path = PathOf(releaseId);
-        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), JsonContext.ReleaseSpec) : null;
+        var spec = File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), JsonContext.ReleaseSpec) : null;
+        return spec is null ? null : _read.GetOrAdd(releaseId, spec);
     }
 
     /// <exception cref="DeploymentException">The release has no spec here (made by another Capstan, or its file was removed).</exception>
@@ -33,6 +42,7 @@ public sealed class ReleaseSpecs
         var temporary = path + ".tmp";
         File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(spec, JsonContext.ReleaseSpec));
         File.Move(temporary, path, overwrite: true);
+        _read[spec.ReleaseId] = spec;
     }
 
     private string PathOf(string releaseId) =>
