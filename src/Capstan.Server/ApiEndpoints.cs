@@ -33,6 +33,8 @@ public static class ApiEndpoints
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         });
         services.AddOpenApi();
+        // A body that is not the expected JSON reaches UnexpectedErrorsAsync, which answers what is wrong with it.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
     }
 
     public static void Map(WebApplication web)
@@ -62,6 +64,13 @@ public static class ApiEndpoints
         try
         {
             await next(http).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
+        {
+            // "Failed to read parameter … as JSON", with the JSON reader's reason (a missing property, a bad token and where).
+            http.Response.StatusCode = ex.StatusCode;
+            var reason = ex.InnerException?.Message is { Length: > 0 } inner ? $": {inner}" : "";
+            await http.Response.WriteAsJsonAsync(new ApiError($"bad request: {ex.Message}{reason}"), ApiJson.Default.ApiError, cancellationToken: http.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !http.Response.HasStarted)
         {

@@ -74,6 +74,22 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task ABodyThatIsNotTheExpectedJson_IsRefused_NamingWhatIsWrong()
+    {
+        await using var fixture = await DeploymentFixture.StartAsync(cancellationToken: Token);
+
+        using var missing = await fixture.Api.PostAsync("api/apps/shop/deployments", new StringContent("""{"environment":"staging"}""", System.Text.Encoding.UTF8, "application/json"), Token);
+        missing.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await missing.Content.ReadFromJsonAsync(ApiJson.Default.ApiError, Token))!.Error.ShouldContain("missing required properties including: 'manifest'");
+
+        using var garbled = await fixture.Api.PostAsync("api/apps/shop/deployments", new StringContent("not json", System.Text.Encoding.UTF8, "application/json"), Token);
+        garbled.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await garbled.Content.ReadFromJsonAsync(ApiJson.Default.ApiError, Token))!.Error.ShouldContain("BytePositionInLine: 1");
+
+        (await fixture.Server!.Store.Deployments.ListAsync("shop", null, 10, Token)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task TheOpenApiDocument_DescribesTheDeploymentEndpoints()
     {
         await using var fixture = await DeploymentFixture.StartAsync(cancellationToken: Token);

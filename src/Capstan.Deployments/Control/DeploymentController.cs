@@ -107,14 +107,16 @@ public sealed class DeploymentController : IAsyncDisposable
                 $"environment '{environment}' uses the canary strategy, which this version of Capstan cannot carry out yet; use rolling or blue-green for now");
         }
 
-        var specs = await Planner.PlanAsync(manifest, projectDirectory, environment, artifactDigest, versions, author, cancellationToken).ConfigureAwait(false);
-        foreach (var spec in specs)
+        // Refused before any release is made: a conflicting request leaves nothing behind.
+        foreach (var key in manifest.Services.Keys.Select(service => new ServiceKey(manifest.App, environment, service)))
         {
-            if (_running.ContainsKey(Key(spec)))
+            if (_running.ContainsKey(key))
             {
-                throw new DeploymentException($"a deployment of {Key(spec)} is under way; wait for it to finish ('capstan status {environment}')") { Kind = DeploymentErrorKind.Conflict };
+                throw new DeploymentException($"a deployment of {key} is under way; wait for it to finish ('capstan status {environment}')") { Kind = DeploymentErrorKind.Conflict };
             }
         }
+
+        var specs = await Planner.PlanAsync(manifest, projectDirectory, environment, artifactDigest, versions, author, cancellationToken).ConfigureAwait(false);
 
         var created = new List<Deployment>();
         foreach (var spec in specs)
