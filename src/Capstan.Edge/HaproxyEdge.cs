@@ -133,7 +133,7 @@ public sealed class HaproxyEdge : IAsyncDisposable
             SavedRoutes.Save(_options.Directory, routes);
             if (!_process.IsRunning)
             {
-                _process = await HaproxyProcess.StartAsync(_options, cancellationToken).ConfigureAwait(false);
+                _process = await HaproxyProcess.StartAsync(_options, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _restarts);
             }
 

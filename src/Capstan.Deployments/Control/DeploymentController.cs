@@ -268,6 +268,13 @@ public sealed class DeploymentController : IAsyncDisposable
 
     internal async Task<Deployment?> FinishAsync(Deployment deployment, DeploymentStatus status, string? reason, CancellationToken cancellationToken)
     {
+        // The service is free for the next deployment before anyone can read this one as finished: a rollback
+        // posted the moment a deploy reports its end must not meet "a deployment is under way".
+        if (_agent.Specs.Find(deployment.ReleaseId) is { } finishing)
+        {
+            _running.TryRemove(Key(finishing), out _);
+        }
+
         var now = _clock.GetUtcNow();
         var updated = deployment with { Status = status, Step = status == DeploymentStatus.Succeeded ? "done" : deployment.Step, Reason = reason, UpdatedAt = now, FinishedAt = now };
         var stored = await _store.Deployments.TryUpdateAsync(updated, deployment.Revision, cancellationToken).ConfigureAwait(false);

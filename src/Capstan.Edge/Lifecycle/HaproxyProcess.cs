@@ -65,7 +65,14 @@ public sealed class HaproxyProcess
     /// checks that the listen port is free, removes stale sockets and pid file, and returns once a worker answers.
     /// </summary>
     /// <exception cref="EdgeException">HAProxy is missing, refuses the configuration, or cannot listen.</exception>
-    public static async Task<HaproxyProcess> StartAsync(EdgeOptions options, CancellationToken cancellationToken)
+    public static Task<HaproxyProcess> StartAsync(EdgeOptions options, CancellationToken cancellationToken) =>
+        StartAsync(options, TimeSpan.Zero, cancellationToken);
+
+    /// <param name="portRelease">
+    /// How long the listen port may stay taken before that is an error: after HAProxy's master died, its worker keeps
+    /// the listening socket until it notices, a moment later. Zero for a first start (a taken port is someone else's).
+    /// </param>
+    public static async Task<HaproxyProcess> StartAsync(EdgeOptions options, TimeSpan portRelease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         HaproxyConfig.CheckOptions(options);
@@ -77,6 +84,12 @@ public sealed class HaproxyProcess
         }
 
         RemoveLeftovers(options);
+        var released = DateTimeOffset.UtcNow + portRelease;
+        while (!ListenPort.IsFree(options.ListenAddress, options.Port) && DateTimeOffset.UtcNow < released)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+        }
+
         ListenPort.EnsureFree(options.ListenAddress, options.Port);
         await ValidateAsync(binary, options.ConfigPath, cancellationToken).ConfigureAwait(false);
 

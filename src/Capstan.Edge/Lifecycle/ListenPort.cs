@@ -34,6 +34,20 @@ internal static class ListenPort
         }
     }
 
+    /// <summary>True when the port can be bound now (any other problem is left to <see cref="EnsureFree"/> to explain).</summary>
+    public static bool IsFree(string address, int port)
+    {
+        try
+        {
+            EnsureFree(address, port);
+            return true;
+        }
+        catch (EdgeException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Whether HAProxy's start-up errors say that the listen port was taken.</summary>
     public static bool IsBindConflict(string haproxyErrors) =>
         haproxyErrors.Contains("cannot bind socket (Address already in use)", StringComparison.Ordinal);
