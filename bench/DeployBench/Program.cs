@@ -67,23 +67,37 @@ async Task EdgeOverheadAsync()
     await Wrk.RunAsync(direct, null, TimeSpan.FromSeconds(3), token);
     await Wrk.RunAsync(edge, BenchServer.Host, TimeSpan.FromSeconds(3), token);
 
+    await using var bare = await BareHaproxy.StartAsync(Path.Combine(bench.Server.Agent.Edge.Options.Directory, "haproxy.cfg"), bench.EdgePort, token);
+    await Wrk.RunAsync(bare.Url, BenchServer.Host, TimeSpan.FromSeconds(3), token);
     body.AppendLine(CultureInfo.InvariantCulture, $"""
         **1. Edge overhead.** Goal: through HAProxy at least 0.8× the requests/s of the app directly, and at most 1 ms
-        more p99. `wrk -t2 -c32 -d10s --latency` on GET / of one test-app instance: directly on `127.0.0.1:PORT`
-        (baseline) and through the edge (`127.0.0.1:EDGE` with `-H "Host: {BenchServer.Host}"`), alternating, after
-        a 3 s warm-up of each.
+        more p99. wrk on GET / of one test-app instance: directly on `127.0.0.1:PORT` (the baseline), through a bare
+        HAProxy (Capstan's generated configuration without its request log, runtime API and master-worker, on another
+        port: what any HAProxy in front of the app costs here), and through Capstan's edge (`-H "Host: {BenchServer.Host}"`,
+        {Environment.ProcessorCount / 2} HAProxy thread(s), every request logged to Capstan), in turn, after a 3 s
+        warm-up of each, 10 s per run: saturated (`-t2 -c32`, the most the machine serves) and moderate (`-t1 -c4`,
+        four clients each sending its next request when the last is answered). "Logged" is how many of the edge's
+        requests Capstan's metrics counted.
 
-        | round | direct req/s | edge req/s | **ratio** | direct p50 / p99 | edge p50 / p99 | **added p99** | errors (non-2xx, socket) |
-        |---|---:|---:|---:|---:|---:|---:|---:|
+        | load | round | direct req/s | bare HAProxy req/s | edge req/s | **edge ÷ direct** | edge ÷ bare | direct p50 / p99 | bare p99 | edge p50 / p99 | **added p99** | errors | logged |
+        |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
         """);
-    for (var round = 1; round <= 2; round++)
+    foreach (var (load, threads, connections) in new[] { ("saturated", 2, 32), ("moderate", 1, 4) })
     {
-        Progress($"edge overhead: round {round}, direct");
-        var d = await Wrk.RunAsync(direct, null, TimeSpan.FromSeconds(10), token);
-        Progress($"edge overhead: round {round}, through HAProxy");
-        var e = await Wrk.RunAsync(edge, BenchServer.Host, TimeSpan.FromSeconds(10), token);
-        body.AppendLine(CultureInfo.InvariantCulture,
-            $"| {round} | {d.RequestsPerSecond:0} | {e.RequestsPerSecond:0} | **{e.RequestsPerSecond / d.RequestsPerSecond:0.00}×** | {d.P50Ms:0.00} / {d.P99Ms:0.00} ms | {e.P50Ms:0.00} / {e.P99Ms:0.00} ms | **{e.P99Ms - d.P99Ms:+0.00;-0.00} ms** | {d.Non2xx + e.Non2xx}, {d.SocketErrors + e.SocketErrors} |");
+        for (var round = 1; round <= 2; round++)
+        {
+            Progress($"edge overhead: {load}, round {round}, direct");
+            var d = await Wrk.RunAsync(direct, null, TimeSpan.FromSeconds(10), token, threads, connections);
+            Progress($"edge overhead: {load}, round {round}, bare HAProxy");
+            var b = await Wrk.RunAsync(bare.Url, BenchServer.Host, TimeSpan.FromSeconds(10), token, threads, connections);
+            Progress($"edge overhead: {load}, round {round}, through the edge");
+            var before = bench.Server.Agent.Edge.Metrics.LogLines;
+            var e = await Wrk.RunAsync(edge, BenchServer.Host, TimeSpan.FromSeconds(10), token, threads, connections);
+            await Task.Delay(TimeSpan.FromSeconds(1), token);
+            var logged = bench.Server.Agent.Edge.Metrics.LogLines - before;
+            body.AppendLine(CultureInfo.InvariantCulture,
+                $"| {load} | {round} | {d.RequestsPerSecond:0} | {b.RequestsPerSecond:0} | {e.RequestsPerSecond:0} | **{e.RequestsPerSecond / d.RequestsPerSecond:0.00}×** | {e.RequestsPerSecond / b.RequestsPerSecond:0.00}× | {d.P50Ms:0.00} / {d.P99Ms:0.00} ms | {b.P99Ms:0.00} ms | {e.P50Ms:0.00} / {e.P99Ms:0.00} ms | **{e.P99Ms - d.P99Ms:+0.00;-0.00} ms** | {d.Non2xx + b.Non2xx + e.Non2xx + d.SocketErrors + b.SocketErrors + e.SocketErrors} | {logged} of {e.Requests} |");
+        }
     }
 
     body.AppendLine();

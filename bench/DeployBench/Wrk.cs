@@ -16,9 +16,9 @@ internal static partial class Wrk
         return output.Split('\n')[0].Trim();
     }
 
-    public static async Task<WrkResult> RunAsync(string url, string? host, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<WrkResult> RunAsync(string url, string? host, TimeSpan duration, CancellationToken cancellationToken, int threads = 2, int connections = 32)
     {
-        List<string> arguments = ["-t2", "-c32", $"-d{duration.TotalSeconds:0}s", "--latency"];
+        List<string> arguments = [$"-t{threads}", $"-c{connections}", $"-d{duration.TotalSeconds:0}s", "--latency"];
         if (host is not null)
         {
             arguments.AddRange(["-H", $"Host: {host}"]);

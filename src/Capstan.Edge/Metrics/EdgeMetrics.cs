@@ -26,4 +26,7 @@ public sealed class EdgeMetrics
 
     /// <inheritdoc cref="RequestMetrics.Snapshot"/>
     public RequestStats Snapshot(string backend, string? server, TimeSpan window) => _requests.Snapshot(backend, server, window);
+
+    /// <inheritdoc cref="RequestMetrics.SnapshotOf"/>
+    public RequestStats SnapshotOf(string backend, IReadOnlyCollection<string> servers, TimeSpan window) => _requests.SnapshotOf(backend, servers, window);
 }

@@ -72,4 +72,34 @@ internal static class LatencyBuckets
 
         return maximumMs;
     }
+
+    /// <summary>
+    /// How many of the latencies counted in <paramref name="counts"/> are above <paramref name="milliseconds"/>: the
+    /// buckets above it, and the share of its own bucket above it (linear inside the bucket, the overflow bucket read
+    /// as ending at <paramref name="maximumMs"/>).
+    /// </summary>
+    public static double CountAbove(ReadOnlySpan<long> counts, double milliseconds, long maximumMs)
+    {
+        double above = 0;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] == 0)
+            {
+                continue;
+            }
+
+            double lower = i == 0 ? 0 : UpperBounds[i - 1];
+            double upper = i < UpperBounds.Length ? Math.Min(UpperBounds[i], Math.Max(maximumMs, lower)) : Math.Max(maximumMs, lower);
+            if (milliseconds < lower)
+            {
+                above += counts[i];
+            }
+            else if (milliseconds < upper)
+            {
+                above += counts[i] * (upper - milliseconds) / (upper - lower);
+            }
+        }
+
+        return above;
+    }
 }

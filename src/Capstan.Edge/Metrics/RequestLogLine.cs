@@ -5,7 +5,7 @@ namespace Capstan.Edge.Metrics;
 
 /// <summary>
 /// One request log line, as <see cref="HaproxyConfig.LogFormat"/> writes it, read in place: the names are slices of
-/// the datagram, not strings.
+/// the received bytes, not strings.
 /// </summary>
 internal readonly ref struct RequestLogLine
 {
@@ -20,35 +20,17 @@ internal readonly ref struct RequestLogLine
     /// <summary>Ta: from the request's first byte to the response's last, in milliseconds; -1 when unknown.</summary>
     public int TotalMs { get; init; }
 
-    /// <summary>Tr: from the request sent to the server to the response headers, in milliseconds; -1 when none.</summary>
-    public int ResponseMs { get; init; }
-
-    public int QueueMs { get; init; }
-
-    public int ConnectMs { get; init; }
-
-    /// <summary>Bytes sent to the client.</summary>
-    public long Bytes { get; init; }
-
-    /// <summary>How the session ended, two characters: <c>--</c> normally, e.g. <c>SC</c> when the server refused.</summary>
+    /// <summary>
+    /// The termination state, two characters: <c>--</c> normally, <c>SC</c> the server refused the connection,
+    /// <c>CD</c> the client went away, <c>sH</c> the server timed out before its headers…
+    /// </summary>
     public ReadOnlySpan<byte> Termination { get; init; }
-
-    /// <summary>Connection retries.</summary>
-    public int Retries { get; init; }
-
-    /// <summary>Whether a retry went to another server (HAProxy prefixes the retries with '+').</summary>
-    public bool Redispatched { get; init; }
-
-    public ReadOnlySpan<byte> Method { get; init; }
-
-    /// <summary>The request URI, possibly truncated by the 4096-byte log line limit.</summary>
-    public ReadOnlySpan<byte> Uri { get; init; }
 }
 
 /// <summary>Reads request log lines without regular expressions, splits or strings: a walk over the bytes.</summary>
 internal static class RequestLogParser
 {
-    private static ReadOnlySpan<byte> Version => "capstan1"u8;
+    private static ReadOnlySpan<byte> Version => "capstan2"u8;
 
     /// <summary>Whether the line claims to be a request line of this format (it starts with the version field).</summary>
     public static bool IsRequestLine(ReadOnlySpan<byte> line) =>
@@ -68,19 +50,7 @@ internal static class RequestLogParser
             || !NextField(ref line, out var server) || server.Length == 0
             || !NextNumber(ref line, out var status)
             || !NextNumber(ref line, out var total)
-            || !NextNumber(ref line, out var response)
-            || !NextNumber(ref line, out var queue)
-            || !NextNumber(ref line, out var connect)
-            || !NextField(ref line, out var bytesField) || !long.TryParse(bytesField, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var bytes)
-            || !NextField(ref line, out var termination) || termination.Length == 0
-            || !NextField(ref line, out var retriesField)
-            || !NextField(ref line, out var method))
-        {
-            return false;
-        }
-
-        var redispatched = retriesField.Length > 0 && retriesField[0] == (byte)'+';
-        if (!int.TryParse(redispatched ? retriesField[1..] : retriesField, NumberStyles.None, CultureInfo.InvariantCulture, out var retries))
+            || !NextField(ref line, out var termination) || termination.Length != 2 || !line.IsEmpty)
         {
             return false;
         }
@@ -91,15 +61,7 @@ internal static class RequestLogParser
             Server = server,
             Status = status,
             TotalMs = total,
-            ResponseMs = response,
-            QueueMs = queue,
-            ConnectMs = connect,
-            Bytes = bytes,
             Termination = termination,
-            Retries = retries,
-            Redispatched = redispatched,
-            Method = method,
-            Uri = line, // the rest: the URI is last so that whatever it holds cannot shift the other fields
         };
         return true;
     }

@@ -73,7 +73,15 @@ public sealed class RequestMetrics
     /// The requests of <paramref name="backend"/>'s server <paramref name="server"/> (every server of the backend when
     /// null) over the last <paramref name="window"/>, rounded up to whole seconds, one to 300.
     /// </summary>
-    public RequestStats Snapshot(string backend, string? server, TimeSpan window)
+    public RequestStats Snapshot(string backend, string? server, TimeSpan window) =>
+        SnapshotOf(backend, server is null ? null : [server], window);
+
+    /// <summary>
+    /// The requests of the servers <paramref name="servers"/> of <paramref name="backend"/> together (every server of
+    /// the backend when null) over the last <paramref name="window"/>, rounded up to whole seconds, one to 300: the
+    /// instances of one release, for canary analysis.
+    /// </summary>
+    public RequestStats SnapshotOf(string backend, IReadOnlyCollection<string>? servers, TimeSpan window)
     {
         ArgumentNullException.ThrowIfNull(backend);
         var seconds = (int)Math.Clamp(Math.Ceiling(window.TotalSeconds), 1, SlotCount);
@@ -81,7 +89,7 @@ public sealed class RequestMetrics
         var total = new Totals();
         foreach (var series in _series.Values)
         {
-            if (series.Backend == backend && (server is null || series.Server == server))
+            if (series.Backend == backend && (servers is null || servers.Contains(series.Server)))
             {
                 series.AddTo(total, now - seconds, now);
             }
@@ -99,6 +107,9 @@ public sealed class RequestMetrics
             P95 = Quantile(0.95),
             P99 = Quantile(0.99),
             Mean = total.Timed == 0 ? null : TimeSpan.FromMilliseconds((double)total.SumMs / total.Timed),
+            Timed = total.Timed,
+            Buckets = total.Buckets,
+            MaxMs = total.MaxMs,
         };
     }
 

@@ -24,4 +24,18 @@ public sealed record RequestStats
 
     /// <summary><see cref="ServerErrors"/> over <see cref="Requests"/>; 0 without requests.</summary>
     public double ServerErrorRate => Requests == 0 ? 0 : (double)ServerErrors / Requests;
+
+    /// <summary>Requests with a time (Ta), which the latency figures count.</summary>
+    public long Timed { get; init; }
+
+    /// <summary>The latency histogram behind the percentiles: counts per <c>LatencyBuckets</c> bucket.</summary>
+    internal long[] Buckets { get; init; } = [];
+
+    internal long MaxMs { get; init; }
+
+    /// <summary>
+    /// About how many timed requests took longer than <paramref name="latency"/>: whole buckets above it, and the part
+    /// of its own bucket above it, read linearly (as the percentiles are).
+    /// </summary>
+    public double CountSlowerThan(TimeSpan latency) => LatencyBuckets.CountAbove(Buckets, latency.TotalMilliseconds, MaxMs);
 }

@@ -40,7 +40,7 @@ public sealed class HaproxyConfigTests : IDisposable
     [Fact]
     public void Generate_ForASmallTable_WritesThisConfiguration()
     {
-        var options = new EdgeOptions { Directory = "/var/lib/capstan/edge", Port = 8080 };
+        var options = new EdgeOptions { Directory = "/var/lib/capstan/edge", Port = 8080, Threads = 2 };
 
         var text = HaproxyConfig.Generate(options, SmallRoutes);
 
@@ -51,14 +51,24 @@ public sealed class HaproxyConfigTests : IDisposable
             global
                 master-worker
                 stats socket '/var/lib/capstan/edge/admin.sock' mode 600 level admin expose-fd listeners
-                log '/var/lib/capstan/edge/log.sock' len 4096 format raw local0
+                nbthread 2
+                log ring@capstan_log len 4096 format raw local0
                 hard-stop-after 60s
                 setenv CAPSTAN_EDGE_LAYOUT {{layout}}
+
+            ring capstan_log
+                description "Capstan's request log"
+                format raw
+                maxlen 4096
+                size 4194304
+                timeout connect 2s
+                timeout server 30s
+                server capstan 'unix@/var/lib/capstan/edge/log.sock'
 
             defaults
                 mode http
                 log global
-                log-format "capstan1 %b %s %ST %Ta %Tr %Tw %Tc %B %ts %rc %HM %HU"
+                log-format "capstan2 %b %s %ST %Ta %ts"
                 option dontlognull
                 option http-keep-alive
                 option forwardfor
@@ -172,13 +182,14 @@ public sealed class HaproxyConfigTests : IDisposable
     }
 
     [Fact]
-    public void Generate_WithABadListenAddressAndPort_NamesBoth()
+    public void Generate_WithABadListenAddressPortAndThreads_NamesEach()
     {
-        var options = new EdgeOptions { Directory = _folder.Path, ListenAddress = "localhost", Port = 70000 };
+        var options = new EdgeOptions { Directory = _folder.Path, ListenAddress = "localhost", Port = 70000, Threads = 0 };
 
         var error = Should.Throw<EdgeException>(() => HaproxyConfig.Generate(options, EdgeRoutes.Empty));
 
         error.Message.ShouldContain("listen address 'localhost' is not an IP address");
         error.Message.ShouldContain("port 70000 is out of range");
+        error.Message.ShouldContain("threads 0 is out of range (1 to 64)");
     }
 }
