@@ -18,6 +18,13 @@ public sealed record DeployRequest
     public string? Actor { get; init; }
 }
 
+/// <summary>A person acting on a deployment under way: <c>capstan abort</c>, <c>capstan promote</c>.</summary>
+public sealed record DeploymentActionRequest
+{
+    /// <summary>The person behind the request, shown with the token's name in the audit log.</summary>
+    public string? Actor { get; init; }
+}
+
 /// <summary>Asks the server to move an environment's traffic back to an earlier release.</summary>
 public sealed record RollbackRequest
 {
@@ -56,6 +63,9 @@ public sealed record DeploymentView
     public required string Step { get; init; }
 
     public string? Reason { get; init; }
+
+    /// <summary>A canary's latest analysis: each release's figures and what they led to.</summary>
+    public string? Analysis { get; init; }
 
     public required string CreatedBy { get; init; }
 
@@ -191,6 +201,7 @@ public sealed record ApiError(string Error);
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DeployRequest))]
 [JsonSerializable(typeof(RollbackRequest))]
+[JsonSerializable(typeof(DeploymentActionRequest))]
 [JsonSerializable(typeof(DeploymentView))]
 [JsonSerializable(typeof(IReadOnlyList<DeploymentView>))]
 [JsonSerializable(typeof(ReleaseView))]

@@ -49,6 +49,8 @@ public static class ApiEndpoints
         apps.MapPost("/deployments", DeployAsync).WithSummary("Deploy capstan.yaml's services to an environment");
         apps.MapGet("/deployments", ListDeploymentsAsync).WithSummary("Deployments, newest first");
         apps.MapGet("/deployments/{id}", GetDeploymentAsync).WithSummary("One deployment and the step it is at");
+        apps.MapPost("/deployments/{id}/abort", AbortAsync).WithSummary("Abort a canary in its steps: weight 0 at once, then drain and stop it");
+        apps.MapPost("/deployments/{id}/promote", PromoteAsync).WithSummary("Skip a canary's remaining steps: all traffic to it");
         apps.MapPost("/rollbacks", RollbackAsync).WithSummary("Move an environment's traffic back to an earlier release");
         apps.MapGet("/releases", ListReleasesAsync).WithSummary("Releases of an environment, newest first");
         apps.MapGet("/status", StatusAsync).WithSummary("Each service's release, instances, traffic and request figures");
@@ -153,6 +155,20 @@ public static class ApiEndpoints
         {
             var deployments = await api.Controller.RollbackAsync(app, request.Environment, request.Service, request.To, Author(http, request.Actor), cancellationToken).ConfigureAwait(false);
             return Results.Json(await ViewsAsync(api, deployments, cancellationToken).ConfigureAwait(false), ApiJson.Default.IReadOnlyListDeploymentView, statusCode: StatusCodes.Status202Accepted);
+        }).ConfigureAwait(false);
+
+    private static async Task<IResult> AbortAsync(string app, string id, DeploymentActionRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken) =>
+        await Guarded(async () =>
+        {
+            var deployment = await api.Controller.AbortAsync(app, id, Author(http, request.Actor), cancellationToken).ConfigureAwait(false);
+            return Results.Json((await ViewsAsync(api, [deployment], cancellationToken).ConfigureAwait(false))[0], ApiJson.Default.DeploymentView, statusCode: StatusCodes.Status202Accepted);
+        }).ConfigureAwait(false);
+
+    private static async Task<IResult> PromoteAsync(string app, string id, DeploymentActionRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken) =>
+        await Guarded(async () =>
+        {
+            var deployment = await api.Controller.PromoteAsync(app, id, Author(http, request.Actor), cancellationToken).ConfigureAwait(false);
+            return Results.Json((await ViewsAsync(api, [deployment], cancellationToken).ConfigureAwait(false))[0], ApiJson.Default.DeploymentView, statusCode: StatusCodes.Status202Accepted);
         }).ConfigureAwait(false);
 
     private static async Task<IResult> ListDeploymentsAsync(string app, string? env, int? limit, ApiContext api, CancellationToken cancellationToken)
@@ -311,6 +327,7 @@ public static class ApiEndpoints
                 Status = StatusText(deployment.Status),
                 Step = deployment.Step,
                 Reason = deployment.Reason,
+                Analysis = AnalysisOf(deployment),
                 CreatedBy = deployment.CreatedBy,
                 CreatedAt = deployment.CreatedAt,
                 FinishedAt = deployment.FinishedAt,
@@ -319,6 +336,18 @@ public static class ApiEndpoints
         }
 
         return views;
+    }
+
+    private static string? AnalysisOf(Deployment deployment)
+    {
+        try
+        {
+            return DeployState.Parse(deployment.State).Analysis;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string StatusText(DeploymentStatus status) => status switch

@@ -15,10 +15,14 @@ internal sealed class LoadLoop : IAsyncDisposable
     private readonly ConcurrentQueue<string> _failures = new();
     private long _requests;
 
-    public LoadLoop(DeploymentFixture fixture, int workers = 4)
+    /// <param name="pause">A wait after each request of each worker (a paced load); none by default.</param>
+    public LoadLoop(DeploymentFixture fixture, int workers = 4, TimeSpan? pause = null)
     {
+        _pause = pause ?? TimeSpan.Zero;
         _workers = [.. Enumerable.Range(0, workers).Select(i => Task.Run(() => WorkAsync(fixture, newConnections: i % 2 == 1)))];
     }
+
+    private readonly TimeSpan _pause;
 
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -46,6 +50,11 @@ internal sealed class LoadLoop : IAsyncDisposable
                 else
                 {
                     _bodies.AddOrUpdate(body, 1, (_, n) => n + 1);
+                }
+
+                if (_pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(_pause, _stop.Token);
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -9,6 +9,7 @@
 //   LIVENESS_FAIL_AFTER_MS  /health answers 500 from this long after start
 //   PRINT_ENV=NAME       prints "NAME=value" to stdout at start (masking tests)
 //   LATENCY_MS           GET / waits this long before answering
+//   FAULT_RATE           the share of GET / answered 500, spread evenly (0.05: every 20th request)
 // GET / answers "VERSION (not ready)" while /ready does not answer 200.
 // GET /pid answers the process id. SIGTERM stops it gracefully: in-flight requests finish first.
 using System.Diagnostics;
@@ -35,6 +36,8 @@ var readyDelay = Millis("READY_DELAY_MS") ?? 0;
 var neverReady = Env("NEVER_READY") == "1";
 var livenessFailAfter = Millis("LIVENESS_FAIL_AFTER_MS");
 var latency = Millis("LATENCY_MS") ?? 0;
+var faultRate = double.TryParse(Env("FAULT_RATE"), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) ? Math.Clamp(rate, 0, 1) : 0;
+long served = 0;
 
 if (Env("PRINT_ENV") is { Length: > 0 } printed)
 {
@@ -67,6 +70,12 @@ app.MapGet("/", async (CancellationToken cancellationToken) =>
 
     // A request that arrives before the instance is ready says so: tests of readiness gating look for it.
     var ready = !neverReady && started.ElapsedMilliseconds >= readyDelay;
+    var n = Interlocked.Increment(ref served);
+    if (faultRate > 0 && Math.Floor(n * faultRate) > Math.Floor((n - 1) * faultRate))
+    {
+        return Results.Text($"{version} fault", statusCode: 500);
+    }
+
     return Results.Text(ready ? version : $"{version} (not ready)");
 });
 app.MapGet("/ready", () => !neverReady && started.ElapsedMilliseconds >= readyDelay

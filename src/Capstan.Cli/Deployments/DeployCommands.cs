@@ -10,7 +10,8 @@ namespace Capstan.Cli.Deployments;
 /// <summary><c>capstan deploy|rollback|status|releases</c>: ask the server to deploy, and look at what runs.</summary>
 internal static class DeployCommands
 {
-    public static IEnumerable<Command> Create(CliConsole console) => [Deploy(console), Rollback(console), Status(console), Releases(console), LogsCommand.Create(console)];
+    public static IEnumerable<Command> Create(CliConsole console) =>
+        [Deploy(console), Rollback(console), Act(console, "abort"), Act(console, "promote"), Status(console), Releases(console), LogsCommand.Create(console)];
 
     private static Command Deploy(CliConsole console)
     {
@@ -64,6 +65,34 @@ internal static class DeployCommands
         return command;
     }
 
+    /// <summary><c>capstan abort DEPLOYMENT</c>, <c>capstan promote DEPLOYMENT</c>: a person acting on a canary in its steps.</summary>
+    private static Command Act(CliConsole console, string verb)
+    {
+        var id = new Argument<string>("DEPLOYMENT") { Description = "The deployment's id (dep_…), as 'capstan deploy' and 'capstan status' print it" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until the deployment ends; exit 1 if it failed (an abort always ends failed)" };
+        var project = SecretCommands.ProjectOption();
+        var command = new Command(verb, verb == "abort"
+            ? "Abort a canary in its steps: its weight drops to 0 at once, its instances drain and stop, the deployment fails"
+            : "Skip a canary's remaining steps: all traffic goes to it and the stable release retires")
+        { id, wait, project };
+        command.SetAction(async (parse, ct) =>
+        {
+            var directory = console.FullPath(parse.GetValue(project)!);
+            var manifest = SecretsSession.LoadManifest(console, directory);
+            using var client = ServerClient.Connect(console, directory);
+            var deployment = await client.PostAsync(
+                $"api/apps/{manifest.App}/deployments/{Uri.EscapeDataString(parse.GetValue(id)!)}/{verb}",
+                new DeploymentActionRequest { Actor = Actor(console) },
+                ApiJson.Default.DeploymentActionRequest,
+                ApiJson.Default.DeploymentView,
+                ct).ConfigureAwait(false);
+            console.Output.WriteLine(verb == "abort" ? "abort requested" : "promotion requested");
+            var outcome = await ReportAsync(console, client, manifest.App, [deployment], parse.GetValue(wait), ct).ConfigureAwait(false);
+            return verb == "abort" && parse.GetValue(wait) ? ExitCodes.Success : outcome;
+        });
+        return command;
+    }
+
     private static Command Status(CliConsole console)
     {
         var environment = new Argument<string?>("ENV") { Description = "Only this environment", Arity = ArgumentArity.ZeroOrOne };
@@ -108,7 +137,11 @@ internal static class DeployCommands
             TextTable.Write(console.Output, ["ENV", "SERVICE", "RELEASE", "DIGEST", "HEALTHY", "TRAFFIC", "REQ/S", "ERRORS", "P95", "URL"], rows);
             foreach (var s in status.Services.Where(s => s.Deploying is not null))
             {
-                console.Output.WriteLine($"deploying {s.Service} to {s.Environment}: v{s.Deploying!.ReleaseVersion} ({s.Deploying.Strategy}), step {s.Deploying.Step}");
+                console.Output.WriteLine($"deploying {s.Service} to {s.Environment}: v{s.Deploying!.ReleaseVersion} ({s.Deploying.Strategy}), step {s.Deploying.Step} [{s.Deploying.Id}]");
+                if (s.Deploying.Analysis is { } analysis)
+                {
+                    console.Output.WriteLine($"  {analysis}");
+                }
             }
 
             return ExitCodes.Success;

@@ -299,7 +299,8 @@ public sealed class LocalAgent : IAsyncDisposable
             }
 
             var servers = new List<EdgeServer>();
-            foreach (var instance in instances.Where(i => i.App == key.App && i.Environment == key.Environment && i.Service == key.Service))
+            var mine = instances.Where(i => i.App == key.App && i.Environment == key.Environment && i.Service == key.Service).ToList();
+            foreach (var instance in mine)
             {
                 var role = roles.TryGetValue(instance.ReleaseId, out var r) ? r : TrafficRole.Standby;
                 var state = Traffic.IsDraining(instance.Id) ? EdgeServerState.Drain : role switch
@@ -308,13 +309,36 @@ public sealed class LocalAgent : IAsyncDisposable
                     TrafficRole.Draining => EdgeServerState.Drain,
                     _ => EdgeServerState.Maint,
                 };
-                servers.Add(new EdgeServer { Name = instance.Id, Address = instance.Address, Weight = 100, State = state });
+                var weight = 100;
+                if (Traffic.ShareOf(key, instance.ReleaseId) is { } share)
+                {
+                    // A release's share spread over its instances that take traffic, on HAProxy's 0-256 scale.
+                    var serving = mine.Count(i => i.ReleaseId == instance.ReleaseId && i.Phase == InstancePhase.Ready && !Traffic.IsDraining(i.Id));
+                    weight = WeightOf(share, serving);
+                }
+
+                servers.Add(new EdgeServer { Name = instance.Id, Address = instance.Address, Weight = weight, State = state });
             }
 
             backends.Add(new EdgeBackend { Name = key.BackendName, Host = host.Host!, PathPrefix = host.PathPrefix, Servers = servers });
         }
 
         return new EdgeRoutes { Backends = backends };
+    }
+
+    /// <summary>
+    /// The weight of each of <paramref name="instances"/> instances that together take <paramref name="percent"/> of a
+    /// service's requests: HAProxy splits by weight, 256 at most, so 100% is 256 in all; a share above 0 keeps at least
+    /// weight 1 per instance (1% over two instances is 2/256, 0.8%).
+    /// </summary>
+    internal static int WeightOf(double percent, int instances)
+    {
+        if (percent <= 0)
+        {
+            return 0;
+        }
+
+        return Math.Clamp((int)Math.Round(percent / 100 * 256 / Math.Max(1, instances), MidpointRounding.AwayFromZero), 1, 256);
     }
 
     // Readiness changes and traffic switches arrive from many threads; coalesce them into one apply at a time.

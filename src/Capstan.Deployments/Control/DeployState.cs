@@ -32,6 +32,18 @@ public sealed record DeployState
     /// <summary>Until when the replaced release stays in standby, once traffic switched.</summary>
     public DateTimeOffset? RetainUntil { get; init; }
 
+    /// <summary>The canary strategy's settings; null for the other strategies.</summary>
+    public Canary.CanarySettings? Canary { get; init; }
+
+    /// <summary>The canary step under way (an index into <see cref="Canary.CanarySettings.Steps"/>).</summary>
+    public int CanaryStep { get; init; }
+
+    /// <summary>The latest canary analysis, in words: the figures of each release and what they led to.</summary>
+    public string? Analysis { get; init; }
+
+    /// <summary>Who asked to skip the remaining canary steps (<c>capstan promote DEPLOYMENT</c>), if anyone.</summary>
+    public string? PromotedBy { get; init; }
+
     /// <summary>True once new requests go to the new release: from then on the deployment is finished forwards, never undone.</summary>
     [JsonIgnore]
     public bool Switched => Phase is Phases.Switched or Phases.Draining or Phases.Done;
@@ -49,6 +61,7 @@ public static class Phases
     public const string Created = "created";
     public const string Starting = "starting";
     public const string Smoke = "smoke";
+    public const string Canary = "canary";
     public const string Switched = "switched";
     public const string Draining = "draining";
     public const string Done = "done";

@@ -32,6 +32,7 @@ public sealed class DeploymentController : IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ServiceKey, Task> _running = new();
+    private readonly ConcurrentDictionary<string, DeploymentRun> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(ServiceKey Key, string ReleaseId), DateTimeOffset> _retainUntil = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _janitor = Task.CompletedTask;
@@ -101,11 +102,6 @@ public sealed class DeploymentController : IAsyncDisposable
         var versions = (await _vault.ListAsync(environment, cancellationToken).ConfigureAwait(false))
             .ToDictionary(v => v.Name, v => v.Version, StringComparer.Ordinal);
         var target = manifest.Environments.GetValueOrDefault(environment);
-        if (target?.Strategy is CanaryStrategy)
-        {
-            throw new DeploymentException(
-                $"environment '{environment}' uses the canary strategy, which this version of Capstan cannot carry out yet; use rolling or blue-green for now");
-        }
 
         // Refused before any release is made: a conflicting request leaves nothing behind.
         foreach (var key in manifest.Services.Keys.Select(service => new ServiceKey(manifest.App, environment, service)))
@@ -129,6 +125,7 @@ public sealed class DeploymentController : IAsyncDisposable
                 Retention = target.Strategy is BlueGreenStrategy blueGreen ? blueGreen.Retention.Value : TimeSpan.Zero,
                 ProgressDeadline = target.ProgressDeadline.Value,
                 Smoke = target.Smoke?.Text,
+                Canary = target.Strategy is CanaryStrategy canary ? SettingsOf(canary) : null,
             };
             created.Add(await CreateAsync(spec, target.Strategy.Kind, state, author, "deploy", cancellationToken).ConfigureAwait(false));
         }
@@ -237,10 +234,66 @@ public sealed class DeploymentController : IAsyncDisposable
 
         var key = Key(spec);
         var run = new DeploymentRun(this, deployment, spec, resumed);
+        _runs[deployment.Id] = run;
         var task = Task.Run(() => run.RunAsync(_stopping.Token), CancellationToken.None);
         _running[key] = task;
-        _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<ServiceKey, Task>(key, task)), TaskScheduler.Default);
+        _ = task.ContinueWith(
+            _ =>
+            {
+                _running.TryRemove(new KeyValuePair<ServiceKey, Task>(key, task));
+                _runs.TryRemove(new KeyValuePair<string, DeploymentRun>(deployment.Id, run));
+            },
+            TaskScheduler.Default);
     }
+
+    /// <summary>
+    /// <c>capstan abort</c>: a canary in its steps drops to weight 0 at once, its instances drain and stop, and the
+    /// deployment fails naming who aborted it and the figures then. Returns the deployment as it was when asked.
+    /// </summary>
+    public Task<Deployment> AbortAsync(string app, string deploymentId, string author, CancellationToken cancellationToken) =>
+        SignalAsync(app, deploymentId, "abort", author, run => run.RequestAbort(author), cancellationToken);
+
+    /// <summary><c>capstan promote DEPLOYMENT</c>: a canary in its steps skips the rest and takes all traffic.</summary>
+    public Task<Deployment> PromoteAsync(string app, string deploymentId, string author, CancellationToken cancellationToken) =>
+        SignalAsync(app, deploymentId, "promote", author, run => run.RequestPromote(author), cancellationToken);
+
+    private async Task<Deployment> SignalAsync(string app, string deploymentId, string verb, string author, Action<DeploymentRun> signal, CancellationToken cancellationToken)
+    {
+        var deployment = await _store.Deployments.GetAsync(deploymentId, cancellationToken).ConfigureAwait(false);
+        if (deployment is null || deployment.App != app)
+        {
+            throw new DeploymentException($"app {app} has no deployment {deploymentId}; 'capstan status' shows the ones under way") { Kind = DeploymentErrorKind.NotFound };
+        }
+
+        if (deployment.FinishedAt is not null)
+        {
+            throw new DeploymentException($"deployment {deploymentId} already ended ({deployment.Status.ToString().ToLowerInvariant()}); there is nothing to {verb}") { Kind = DeploymentErrorKind.Conflict };
+        }
+
+        if (!_runs.TryGetValue(deploymentId, out var run) || run.Strategy != "canary" || !run.InCanarySteps)
+        {
+            throw new DeploymentException(deployment.Strategy == "canary"
+                ? $"deployment {deploymentId} is not in its canary steps yet (step '{deployment.Step}'); {verb} acts on the traffic steps"
+                : $"deployment {deploymentId} uses {deployment.Strategy}, not canary; {verb} acts on a canary's traffic steps ('capstan rollback' undoes a finished deployment)")
+            { Kind = DeploymentErrorKind.Conflict };
+        }
+
+        signal(run);
+        await _vault.AppendAuditAsync(
+            new AuditRecord(author, $"deploy.{verb}", deployment.App, deployment.Environment, TryParse(deployment.State)?.Service ?? "?", null, deployment.Id),
+            cancellationToken).ConfigureAwait(false);
+        return deployment;
+    }
+
+    internal static Canary.CanarySettings SettingsOf(CanaryStrategy canary) => new()
+    {
+        Steps = [.. canary.Steps.Select(p => p.Percent)],
+        Pause = canary.Pause.Value,
+        MinRequests = canary.MinRequests,
+        ErrorRateIncrease = canary.AbortIf.ErrorRateIncrease.Fraction,
+        P95Increase = canary.AbortIf.P95Increase.Fraction,
+        ErrorRateCeiling = canary.AbortIf.ErrorRate.Fraction,
+    };
 
     /// <summary>Waits until no deployment is running (tests, <c>capstan up</c>).</summary>
     public Task WhenIdleAsync() => Task.WhenAll(_running.Values);

@@ -1,4 +1,5 @@
 using Capstan.Deployments.Agent;
+using Capstan.Deployments.Canary;
 using Capstan.Deployments.Releases;
 using Capstan.Deployments.Traffic;
 using Capstan.Edge;
@@ -16,8 +17,33 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     private readonly string? _previous = deployment.PreviousReleaseId is { } p && p != spec.ReleaseId ? p : null;
     private Deployment _deployment = deployment;
     private DeployState _state = DeployState.Parse(deployment.State);
+    private readonly SemaphoreSlim _wake = new(0);
+    private string? _abortedBy;
+    private string? _promotedBy;
+    private DateTimeOffset? _canaryTrafficSince;
 
     private LocalAgent Agent => controller.Agent;
+
+    public string DeploymentId => _deployment.Id;
+
+    public string Strategy => _deployment.Strategy;
+
+    /// <summary>True while a canary walks its steps: the time <c>capstan abort</c> and <c>capstan promote</c> act on.</summary>
+    public bool InCanarySteps => _state.Phase == Phases.Canary;
+
+    /// <summary>Asks a canary in its steps to abort: weight 0 at once, then drain and stop, deployment failed.</summary>
+    public void RequestAbort(string author)
+    {
+        Interlocked.CompareExchange(ref _abortedBy, author, null);
+        _wake.Release();
+    }
+
+    /// <summary>Asks a canary in its steps to skip the rest and take all traffic.</summary>
+    public void RequestPromote(string author)
+    {
+        Interlocked.CompareExchange(ref _promotedBy, author, null);
+        _wake.Release();
+    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -26,7 +52,9 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
             if (resumed && !_state.Switched)
             {
                 // Traffic never left the previous release: undo what was started and say why.
-                await FailAsync($"the server stopped during step '{_deployment.Step}' before traffic switched; the previous release kept serving. Deploy again.", cancellationToken).ConfigureAwait(false);
+                await FailAsync(_state.Phase == Phases.Canary
+                    ? $"the server stopped during canary step {Percent(_state.Canary!.Steps[_state.CanaryStep])}; the canary was aborted and the stable release takes all traffic again. Deploy again."
+                    : $"the server stopped during step '{_deployment.Step}' before traffic switched; the previous release kept serving. Deploy again.", cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -43,6 +71,9 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
                         break;
                     case "rolling":
                         await RollingAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case "canary":
+                        await CanaryAsync(cancellationToken).ConfigureAwait(false);
                         break;
                     default: // blue-green and rollback
                         await BlueGreenAsync(cancellationToken).ConfigureAwait(false);
@@ -71,9 +102,13 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         }
     }
 
-    private string Summary() => _deployment.Strategy == "rollback"
-        ? $"{_key} rolled back to {spec.VersionLabel}"
-        : $"{spec.VersionLabel} serves {_key}";
+    private string Summary() => _deployment.Strategy switch
+    {
+        "rollback" => $"{_key} rolled back to {spec.VersionLabel}",
+        "canary" when _state.PromotedBy is { } by => $"{spec.VersionLabel} serves {_key}: promoted by {by} at canary step {Percent(_state.Canary!.Steps[_state.CanaryStep])}; {_state.Analysis}",
+        "canary" when _state.Analysis is { } analysis => $"{spec.VersionLabel} serves {_key}: every canary step passed; last step: {analysis}",
+        _ => $"{spec.VersionLabel} serves {_key}",
+    };
 
     // ---- strategies ------------------------------------------------------------------------------
 
@@ -96,6 +131,115 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         await SwitchAsync(cancellationToken).ConfigureAwait(false);
         await FinishSwitchAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Start a full new set and wait until it is ready (and smoke-tested), then walk the traffic steps: at each, the
+    /// new release takes that share of new requests and is compared with the stable release every second
+    /// (<see cref="CanaryJudge"/>) until the step passes, fails, or runs out of time. A failure aborts (weight 0 at
+    /// once, then drain and stop); the last step, or <c>capstan promote</c>, switches all traffic and retires the
+    /// stable release.
+    /// </summary>
+    private async Task CanaryAsync(CancellationToken cancellationToken)
+    {
+        var settings = _state.Canary ?? throw new DeploymentException($"deployment {_deployment.Id} is a canary without canary settings");
+        Agent.Traffic.Set(_key, (spec.ReleaseId, TrafficRole.Standby));
+        await StartAndWaitAsync(spec.Replicas - Agent.InstancesOf(_key, spec.ReleaseId).Count, cancellationToken).ConfigureAwait(false);
+        await SmokeAsync(cancellationToken).ConfigureAwait(false);
+        if (_previous is null)
+        {
+            // Nothing to compare with: the first release of a service takes all traffic, as with blue-green.
+            _state = _state with { Analysis = "first release of the service: no stable release to compare with, all traffic switched at once" };
+            await SwitchAsync(cancellationToken).ConfigureAwait(false);
+            await FinishSwitchAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        for (var step = 0; step < settings.Steps.Count && settings.Steps[step] < 100; step++)
+        {
+            var percent = settings.Steps[step];
+            Agent.Traffic.Set(_key, (spec.ReleaseId, TrafficRole.Serving), (_previous, TrafficRole.Serving));
+            Agent.Traffic.SetShares(_key, (spec.ReleaseId, percent), (_previous, 100 - percent));
+            await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+            _state = _state with { CanaryStep = step, Analysis = null };
+            await Step(Phases.Canary, cancellationToken).ConfigureAwait(false);
+            if (!await AnalyseStepAsync(settings, percent, cancellationToken).ConfigureAwait(false))
+            {
+                break; // promoted by a person
+            }
+        }
+
+        // All new requests to the canary, the stable release draining; then the shares no longer matter.
+        await SwitchAsync(cancellationToken).ConfigureAwait(false);
+        Agent.Traffic.ClearShares(_key);
+        await FinishSwitchAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Looks at the step's figures every second until it passes (true), or a person promotes (false); throws when it
+    /// fails, is aborted, or has no verdict by the end of the pause plus the progress deadline ("inconclusive", never
+    /// a pass).
+    /// </summary>
+    private async Task<bool> AnalyseStepAsync(CanarySettings settings, double percent, CancellationToken cancellationToken)
+    {
+        var started = controller.Clock.GetUtcNow();
+        _canaryTrafficSince ??= started;
+        var deadline = started + settings.Pause + _state.ProgressDeadline;
+        var lastSaved = started;
+        var label = $"canary step {Percent(percent)}";
+        while (true)
+        {
+            // A second between looks, cut short by abort or promote.
+            await _wake.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            if (Volatile.Read(ref _abortedBy) is { } abortedBy)
+            {
+                throw new DeploymentFailedException($"{label}: aborted by {abortedBy}{(_state.Analysis is { } a ? $"; figures then: {a}" : "")}");
+            }
+
+            if (Volatile.Read(ref _promotedBy) is { } promotedBy)
+            {
+                _state = _state with { PromotedBy = promotedBy };
+                return false;
+            }
+
+            var now = controller.Clock.GetUtcNow();
+            var window = now - started;
+            string[] canaryIds = [.. Agent.InstancesOf(_key, spec.ReleaseId).Select(i => i.Id)];
+            string[] stableIds = [.. Agent.InstancesOf(_key, _previous!).Select(i => i.Id)];
+            var canary = Agent.Edge.Metrics.SnapshotOf(_key.BackendName, canaryIds, window);
+            var stable = Agent.Edge.Metrics.SnapshotOf(_key.BackendName, stableIds, window);
+            // Latency is compared over the part of the step after the canary's warm-up.
+            var warmWindow = now - (_canaryTrafficSince!.Value + CanaryJudge.WarmUp > started ? _canaryTrafficSince.Value + CanaryJudge.WarmUp : started);
+            var warm = warmWindow >= TimeSpan.FromSeconds(1);
+            var verdict = CanaryJudge.Judge(
+                canary,
+                stable,
+                settings,
+                pauseOver: window >= settings.Pause,
+                canaryWarm: warm ? Agent.Edge.Metrics.SnapshotOf(_key.BackendName, canaryIds, warmWindow) : null,
+                stableWarm: warm ? Agent.Edge.Metrics.SnapshotOf(_key.BackendName, stableIds, warmWindow) : null);
+            _state = _state with { Analysis = $"{label}, {window.TotalSeconds:0}s: {verdict.Figures}" };
+            switch (verdict.Outcome)
+            {
+                case CanaryOutcome.Fail:
+                    throw new DeploymentFailedException($"{label} failed the analysis after {window.TotalSeconds:0}s: {verdict.Figures}");
+                case CanaryOutcome.Pass:
+                    await Step(Phases.Canary, cancellationToken).ConfigureAwait(false);
+                    return true;
+                case CanaryOutcome.Wait when now >= deadline:
+                    throw new DeploymentFailedException(
+                        $"{label} reached no verdict within its pause ({Format(settings.Pause)}) and the progress deadline ({Format(_state.ProgressDeadline)}): {verdict.Figures}");
+            }
+
+            if (now - lastSaved >= TimeSpan.FromSeconds(5))
+            {
+                // The latest figures, for 'capstan status' and 'capstan deployments' while the step waits.
+                await Step(Phases.Canary, cancellationToken).ConfigureAwait(false);
+                lastSaved = now;
+            }
+        }
+    }
+
+    private static string Percent(double percent) => $"{percent:0.##}%";
 
     /// <summary>Replace instances a few at a time: at most max_surge above and max_unavailable below the desired count.</summary>
     private async Task RollingAsync(CancellationToken cancellationToken)
@@ -305,14 +449,29 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     {
         try
         {
-            if (_previous is not null)
-            {
-                Agent.Traffic.Set(_key, (_previous, TrafficRole.Serving));
-                Agent.Traffic.ForgetInstances(Agent.InstancesOf(_key, _previous).Select(i => i.Id));
-            }
-
             var current = Agent.Traffic.RoleOf(_key, spec.ReleaseId);
             var keepsServing = current == TrafficRole.Serving && _previous is null && _deployment.Strategy == "rollback";
+            if (_previous is not null)
+            {
+                // The previous release takes every new request at once, in one change (a canary's weight drops to 0
+                // here); requests the new release is serving finish before its instances stop.
+                // A resumed canary may have been taking its share when the server stopped: HAProxy still sends it.
+                var draining = (current == TrafficRole.Serving && _deployment.Strategy is "canary" or "rolling")
+                    || (resumed && _state.Phase == Phases.Canary);
+                Agent.Traffic.Set(_key, draining
+                    ? [(_previous, TrafficRole.Serving), (spec.ReleaseId, TrafficRole.Draining)]
+                    : [(_previous, TrafficRole.Serving)]);
+                Agent.Traffic.ClearShares(_key);
+                Agent.Traffic.ForgetInstances(Agent.InstancesOf(_key, _previous).Select(i => i.Id));
+                if (draining)
+                {
+                    await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
+                    await Agent.DrainAsync(_key, _state.NewInstances, spec.DrainTimeout, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            Agent.Traffic.ClearShares(_key);
+
             if (!keepsServing)
             {
                 // A rollback target that was in standby goes back to standby; a new release goes away.
@@ -355,7 +514,8 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     private async Task Step(string phase, CancellationToken cancellationToken)
     {
         _state = _state with { Phase = phase };
-        var saved = await controller.SaveAsync(_deployment, phase, _state, cancellationToken).ConfigureAwait(false);
+        var step = phase == Phases.Canary ? $"canary {Percent(_state.Canary!.Steps[_state.CanaryStep])}" : phase;
+        var saved = await controller.SaveAsync(_deployment, step, _state, cancellationToken).ConfigureAwait(false);
         _deployment = saved ?? throw new OperationCanceledException($"deployment {_deployment.Id} was changed by someone else");
     }
 

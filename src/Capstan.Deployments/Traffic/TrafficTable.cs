@@ -122,6 +122,45 @@ public sealed class TrafficTable
         }
     }
 
+    private readonly Dictionary<ServiceKey, Dictionary<string, double>> _shares = [];
+
+    /// <summary>
+    /// Splits a service's new requests between its serving releases by percentage (a canary step: 5 to the canary,
+    /// 95 to the stable release), whatever their instance counts. Without shares, every ready instance weighs the same.
+    /// </summary>
+    public void SetShares(ServiceKey key, params IEnumerable<(string ReleaseId, double Percent)> shares)
+    {
+        lock (_lock)
+        {
+            _shares[key] = shares.ToDictionary(s => s.ReleaseId, s => s.Percent, StringComparer.Ordinal);
+        }
+
+        Changed?.Invoke();
+    }
+
+    /// <summary>Back to equal weights per instance.</summary>
+    public void ClearShares(ServiceKey key)
+    {
+        lock (_lock)
+        {
+            if (!_shares.Remove(key))
+            {
+                return;
+            }
+        }
+
+        Changed?.Invoke();
+    }
+
+    /// <summary>The percentage of new requests set for a release, or null when the service has no shares.</summary>
+    public double? ShareOf(ServiceKey key, string releaseId)
+    {
+        lock (_lock)
+        {
+            return _shares.TryGetValue(key, out var shares) ? shares.GetValueOrDefault(releaseId) : null;
+        }
+    }
+
     /// <summary>Forgets a release: its instances get no traffic and are not kept.</summary>
     public void Remove(ServiceKey key, string releaseId)
     {
