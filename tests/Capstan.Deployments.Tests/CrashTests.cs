@@ -57,6 +57,74 @@ public sealed class CrashTests
         await restarted.WaitForExitAsync(Token).DefaultTimeout();
     }
 
+    [Fact]
+    public async Task KillingTheServerAtTwentySeededPointsOfACanary_EndsConsistentEveryTime_WithNoFailedRequest()
+    {
+        const string strategy = "{ canary: [10%, 50%, 100%], pause: 1s, min_requests: 20 }";
+        await using var fixture = await DeploymentFixture.StartAsync(strategy, 1, Token);
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
+        await fixture.StopServerAsync();
+        var server = StartServerProcess(fixture);
+        try
+        {
+            await WaitForHealthAsync(fixture);
+            await using var load = new LoadLoop(fixture, workers: 2, pause: TimeSpan.FromMilliseconds(10));
+            var random = new Random(20261122);
+            var outcomes = new List<string>();
+            for (var point = 1; point <= 20; point++)
+            {
+                // Each round a new release (a changed variable), killed somewhere between the request and well past
+                // the end of its steps (start, warm-up, 10%, 50%, switch, drain), then restarted.
+                fixture.WriteManifest(strategy, 1, env: $"ROUND: \"{point}\"");
+                var deployment = (await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem();
+                var killAfter = TimeSpan.FromMilliseconds(random.Next(0, 9000));
+                await Task.Delay(killAfter, Token);
+                var step = (await fixture.GetAsync(deployment.Id, Token)).Step;
+                server.Kill(entireProcessTree: false); // SIGKILL
+                await server.WaitForExitAsync(Token).DefaultTimeout();
+                server.Dispose();
+                server = StartServerProcess(fixture);
+                await WaitForHealthAsync(fixture);
+                var ended = await fixture.WaitAsync(deployment, Token);
+                outcomes.Add($"{point}: killed at {killAfter.TotalMilliseconds:0} ms in '{step}' -> {ended.Status}");
+
+                // Consistent: finished one way or the other, the serving release alone runs, at its full count.
+                ended.Status.ShouldBeOneOf(["succeeded", "failed"], string.Join("\n", outcomes));
+                if (ended.Status == "failed")
+                {
+                    ended.Reason.ShouldNotBeNull().ShouldContain("the server stopped", Case.Sensitive, string.Join("\n", outcomes));
+                }
+
+                await Poll.UntilAsync(
+                    async ct =>
+                    {
+                        var service = (await fixture.StatusAsync(ct)).Services.Single();
+                        return service.Instances.Count == 1 && service.Instances[0].ReleaseId == service.ReleaseId && service.Healthy == 1
+                            && service.Traffic.Count == 1;
+                    },
+                    $"round {point}: one instance of the serving release, all traffic on it",
+                    TimeSpan.FromSeconds(30),
+                    Token);
+            }
+
+            var before = load.Requests;
+            await Poll.UntilAsync(() => load.Requests > before + 50, "the load still runs", Token);
+            await load.StopAsync();
+            load.Failures.ShouldBeEmpty($"{load.Failures.Count} of {load.Requests} failed: {string.Join(" | ", load.Failures.Take(3))}\n{string.Join("\n", outcomes)}");
+            TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", outcomes));
+        }
+        finally
+        {
+            if (!server.HasExited)
+            {
+                server.Kill();
+                await server.WaitForExitAsync(CancellationToken.None).DefaultTimeout();
+            }
+
+            server.Dispose();
+        }
+    }
+
     /// <summary>Kills the process when the test ends, whatever happened: the fixture then stops what it left running.</summary>
     private static IDisposable Killer(Process process) => new Disposable(() =>
     {
