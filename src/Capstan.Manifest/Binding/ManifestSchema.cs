@@ -265,6 +265,28 @@ internal static class ManifestSchema
         Timeout = f.Optional("timeout", PositiveDuration, "How long a deployment waits for approval before it expires.", new Duration(TimeSpan.FromHours(24))),
     });
 
+    private static readonly FreezePointShape PointInTime = new();
+
+    private static readonly ObjectShape<FreezeWindow?> FreezeDetail = new("freeze_window", "A span of time when deployments are refused unless forced.", f =>
+    {
+        var from = f.Required("from", PointInTime, "Start, inclusive: a weekday and time (Fri 16:00) for every week, or a date and time (2026-12-24 00:00) for once.", null);
+        var to = f.Required("to", PointInTime, "End, exclusive, written like from; a weekly window may wrap the week's end (Fri to Mon).", null);
+        var zone = f.Optional("timezone", new TimeZoneShape(), "IANA time zone the times are read in.", TimeZoneInfo.Utc);
+        var reason = f.OptionalOrNull("reason", Text, "Why deployments are frozen; shown when one is refused.");
+        if (from is not { } start || to is not { } end)
+        {
+            return null;
+        }
+
+        if (!FreezeSyntax.TryCombine(start, end, zone, reason, out var window, out var problem))
+        {
+            f.ErrorAtValue("to", ErrorCodes.InvalidFreezeWindow, $"{SourceMap.Display(f.Path)}: {problem}");
+            return null;
+        }
+
+        return window;
+    });
+
     private static readonly ObjectShape<DeploymentEnvironment> EnvironmentShape = new("environment", "A place the application is deployed to.", f => new DeploymentEnvironment
     {
         Name = f.Name,
@@ -274,6 +296,7 @@ internal static class ManifestSchema
         Env = f.Optional("env", EnvMap, "Variables for every service in this environment, over the services' own.", Empty<Template>()),
         Smoke = f.OptionalOrNull("smoke", Script, "Script run against the new instances before traffic switches ($CAPSTAN_TARGET_URL points at one)."),
         ProgressDeadline = f.Optional("progress_deadline", PositiveDuration, "How long new instances may take to become ready before the deployment fails.", DeploymentEnvironment.DefaultProgressDeadline),
+        Freeze = f.Optional("freeze", new ListShape<FreezeWindow>(new FreezeWindowShape(FreezeDetail)), "Times when deployments are refused unless forced with a reason; rollbacks are never refused.", []),
     });
 
     // ---- alerts and notifications ---------------------------------------------------------------
@@ -419,6 +442,7 @@ internal static class ManifestSchema
         yield return ("blue_green_options", BlueGreenOptions.FieldList);
         yield return ("abort_if", Thresholds.FieldList);
         yield return ("approval", Approval.FieldList);
+        yield return ("freeze_window", FreezeDetail.FieldList);
         yield return ("alert", Alert.FieldList);
         yield return ("channel", Channel.FieldList);
         yield return ("email", EmailShape.FieldList);

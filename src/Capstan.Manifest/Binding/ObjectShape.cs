@@ -328,6 +328,18 @@ internal sealed class Fields
         _context?.Error(KeyPosition(key), code, message);
     }
 
+    /// <summary>Reports a problem at the value of <paramref name="key"/> (at its first character). Does nothing in describe mode.</summary>
+    public void ErrorAtValue(string key, string code, string message)
+    {
+        var at = Find(key)?.Value switch
+        {
+            YamlScalar scalar => scalar.PositionOf(0),
+            { } value => value.Start,
+            null => _start,
+        };
+        _context?.Error(at, code, message);
+    }
+
     internal bool WasAsked(string key) => _asked.Contains(key);
 
     private static bool IsEmpty(YamlEntry entry) => entry.Value is YamlScalar { IsNull: true };

@@ -132,6 +132,12 @@ public static class ErrorCodes
     /// <summary>Warning: a secret's value is older than its <c>rotate:</c> period (read from the state store).</summary>
     public const string SecretRotationDue = "CAP042";
 
+    /// <summary>A freeze window that does not parse or makes no span: a bad day, date or time, an end not after the start, a weekday mixed with a date.</summary>
+    public const string InvalidFreezeWindow = "CAP043";
+
+    /// <summary>A time zone that is not an IANA id known to the system's tz database.</summary>
+    public const string UnknownTimeZone = "CAP044";
+
     /// <summary>Every code with a one-line title, in order; docs/errors.md and <c>capstan validate --codes</c> list them.</summary>
     public static IReadOnlyList<(string Code, string Title)> All { get; } =
     [
@@ -177,5 +183,7 @@ public static class ErrorCodes
         (InvalidFormat, "value without the expected form"),
         (TooManyDiagnostics, "more problems than are listed"),
         (SecretRotationDue, "secret past its rotation period (warning)"),
+        (InvalidFreezeWindow, "invalid freeze window"),
+        (UnknownTimeZone, "unknown time zone"),
     ];
 }

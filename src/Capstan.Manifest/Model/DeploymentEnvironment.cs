@@ -27,6 +27,72 @@ public sealed record DeploymentEnvironment
     public required Duration ProgressDeadline { get; init; }
 
     /// <summary>
+    /// When deployments are refused unless forced (<c>--force --reason</c>); a rollback is never refused. Empty when
+    /// the environment has no freeze.
+    /// </summary>
+    public IReadOnlyList<FreezeWindow> Freeze { get; init; } = [];
+
+    /// <summary>
+    /// The freeze window in force at <paramref name="now"/>, or null when deployments are allowed. When several are in
+    /// force, the one that lasts longest (the first written among equals).
+    /// </summary>
+    public FreezeWindow? ActiveFreeze(DateTimeOffset now)
+    {
+        FreezeWindow? active = null;
+        DateTimeOffset? activeEnd = null;
+        foreach (var window in Freeze)
+        {
+            if (window.EndOfOccurrence(now) is { } end && (activeEnd is null || end > activeEnd))
+            {
+                (active, activeEnd) = (window, end);
+            }
+        }
+
+        return active;
+    }
+
+    /// <summary>
+    /// When deployments are allowed again, or null when they are allowed at <paramref name="now"/>. Windows that
+    /// overlap or touch (Fri 16:00 - Mon 08:00 and Mon 08:00 - Mon 12:00) make one freeze, which ends with the last
+    /// of them. Followed for at most a year: windows that cover every hour of the week freeze the environment for good,
+    /// and the answer is then a year or so ahead.
+    /// </summary>
+    public DateTimeOffset? FrozenUntil(DateTimeOffset now)
+    {
+        DateTimeOffset? until = null;
+        var at = now;
+        var horizon = now.AddDays(366);
+        while (at < horizon)
+        {
+            DateTimeOffset? next = null;
+            foreach (var window in Freeze)
+            {
+                if (window.EndOfOccurrence(at) is { } end && (next is null || end > next))
+                {
+                    next = end;
+                }
+            }
+
+            if (next is not { } reached)
+            {
+                break;
+            }
+
+            (until, at) = (reached, reached);
+        }
+
+        return until;
+    }
+
+    /// <summary>
+    /// The freeze in force at <paramref name="now"/> for a refusal message, or null when there is none:
+    /// <c>Fri 16:00 - Mon 08:00 Europe/Berlin (weekend; until Mon 2026-11-23 08:00 +01:00)</c>. The end is
+    /// <see cref="FrozenUntil"/>, so it counts the windows that follow on.
+    /// </summary>
+    public string? DescribeFreeze(DateTimeOffset now) =>
+        ActiveFreeze(now) is { } window && FrozenUntil(now) is { } until ? window.Describe(until) : null;
+
+    /// <summary>
     /// The host name a service answers on in this environment: the route's host in <c>production</c>,
     /// <c>ENV.HOST</c> everywhere else (<c>staging.shop.localhost</c>), so that environments share one edge.
     /// </summary>

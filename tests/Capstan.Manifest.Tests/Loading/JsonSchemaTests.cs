@@ -73,6 +73,7 @@ public sealed class JsonSchemaTests
     [InlineData("plain byte count", "version: 1\napp: hello\nservices:\n  web: { run: x, resources: { memory: 1048576 } }\n")]
     [InlineData("empty secret declaration", "version: 1\napp: hello\nsecrets:\n  ONCALL_WEBHOOK:\n")]
     [InlineData("empty approval", "version: 1\napp: hello\nenvironments:\n  production:\n    approval:\n")]
+    [InlineData("freeze windows", "version: 1\napp: hello\nenvironments:\n  production:\n    freeze:\n      - \"Fri 16:00 - Mon 08:00 Europe/Berlin\"\n      - { from: \"2026-12-24 00:00\", to: \"2026-12-27 00:00\", timezone: UTC, reason: holidays }\n      - { from: Sat 10:00, to: Sat 12:00, timezone: }\n")]
     public async Task ManifestsTheLoaderAccepts_ValidateAgainstTheSchema(string name, string yaml)
     {
         ManifestLoader.Parse(yaml).ShouldBeClean();
@@ -95,6 +96,11 @@ public sealed class JsonSchemaTests
     [InlineData("email:", "notifications:\n  ops:\n    email:\n")]
     [InlineData("secret X:", "secrets:\n  X:\n")]
     [InlineData("job a:", "pipeline:\n  jobs:\n    a:\n")]
+    [InlineData("freeze:", "environments:\n  p:\n    freeze:\n")]
+    [InlineData("freeze item", "environments:\n  p:\n    freeze:\n      -\n")]
+    [InlineData("freeze timezone:", "environments:\n  p:\n    freeze:\n      - { from: Fri 16:00, to: Mon 08:00, timezone: }\n")]
+    [InlineData("freeze reason:", "environments:\n  p:\n    freeze:\n      - { from: Fri 16:00, to: Mon 08:00, reason: }\n")]
+    [InlineData("freeze to:", "environments:\n  p:\n    freeze:\n      - { from: Fri 16:00, to: }\n")]
     public async Task AnEmptyValue_IsValidForTheSchemaExactlyWhenTheLoaderAcceptsIt(string name, string body)
     {
         var yaml = "version: 1\napp: hello\n" + body;
@@ -116,6 +122,8 @@ public sealed class JsonSchemaTests
     [InlineData("version 2", "version: 2\napp: hello\n", ValidationErrorKind.NumberTooBig)]
     [InlineData("invalid app name", "version: 1\napp: Hello_App\n", ValidationErrorKind.PatternMismatch)]
     [InlineData("duration without unit", "version: 1\napp: hello\npipeline:\n  jobs:\n    a: { run: x, timeout: 10 }\n", ValidationErrorKind.StringExpected)]
+    [InlineData("freeze as one window", "version: 1\napp: hello\nenvironments:\n  p: { freeze: \"Fri 16:00 - Mon 08:00\" }\n", ValidationErrorKind.ArrayExpected)]
+    [InlineData("freeze window without to", "version: 1\napp: hello\nenvironments:\n  p: { freeze: [{ from: Fri 16:00 }] }\n", ValidationErrorKind.NotAnyOf)]
     [InlineData("unknown strategy", "version: 1\napp: hello\nenvironments:\n  p: { strategy: bluegreen }\n", ValidationErrorKind.NotAnyOf)]
     public async Task ManifestsWithAShapeError_DoNotValidate(string name, string yaml, ValidationErrorKind kind)
     {
