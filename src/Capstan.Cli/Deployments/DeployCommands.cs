@@ -10,7 +10,7 @@ namespace Capstan.Cli.Deployments;
 /// <summary><c>capstan deploy|rollback|status|releases</c>: ask the server to deploy, and look at what runs.</summary>
 internal static class DeployCommands
 {
-    public static IEnumerable<Command> Create(CliConsole console) => [Deploy(console), Rollback(console), Status(console), Releases(console), LogsCommand.Create(console)];
+    public static IEnumerable<Command> Create(CliConsole console) => [Deploy(console), Rollback(console), Status(console), Releases(console), LogsCommand.Create(console), DoraCommand.Create(console)];
 
     private static Command Deploy(CliConsole console)
     {
