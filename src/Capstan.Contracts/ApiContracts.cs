@@ -194,6 +194,124 @@ public sealed record TokenView
     public DateTimeOffset? LastUsedAt { get; init; }
 }
 
+/// <summary>
+/// The four DORA metrics of one environment over a window ending now (<c>GET /api/apps/{app}/dora</c>), computed from the
+/// recorded deployments, releases, artifacts, runs and commits; docs/deployments.md defines each. A band is <c>elite</c>,
+/// <c>high</c>, <c>medium</c> or <c>low</c> (2023 State of DevOps report); a figure without data, and its band, is left out.
+/// </summary>
+public sealed record DoraView
+{
+    public required string App { get; init; }
+
+    public required string Environment { get; init; }
+
+    /// <summary>The window as asked for, e.g. <c>30d</c>.</summary>
+    public required string Since { get; init; }
+
+    /// <summary>The window's start (exclusive): a deployment counts when it finished after it…</summary>
+    public required DateTimeOffset From { get; init; }
+
+    /// <summary>… and at or before this, the time of the answer.</summary>
+    public required DateTimeOffset To { get; init; }
+
+    public required DoraFrequencyView DeploymentFrequency { get; init; }
+
+    public required DoraLeadTimeView LeadTimeForChanges { get; init; }
+
+    public required DoraFailureRateView ChangeFailureRate { get; init; }
+
+    public required DoraRestoreView TimeToRestore { get; init; }
+
+    /// <summary>Each deploy counted as a change failure, oldest first.</summary>
+    public required IReadOnlyList<DoraFailureView> Failures { get; init; }
+
+    /// <summary>What the figures cannot count yet, in words (incidents).</summary>
+    public required IReadOnlyList<string> NotCounted { get; init; }
+}
+
+public sealed record DoraFrequencyView
+{
+    /// <summary>Successful deploys in the window (rollbacks and redeploys of the serving release not counted).</summary>
+    public required int Deployments { get; init; }
+
+    public required double PerDay { get; init; }
+
+    public required double PerWeek { get; init; }
+
+    public string? Band { get; init; }
+}
+
+public sealed record DoraLeadTimeView
+{
+    /// <summary>Successful deploys measured, from their artifact's commit time to their end.</summary>
+    public required int Deployments { get; init; }
+
+    public double? MedianSeconds { get; init; }
+
+    public double? P90Seconds { get; init; }
+
+    /// <summary>Of those, measured from their pipeline run's start, the commit or its time being unknown.</summary>
+    public required int RunStartFallbacks { get; init; }
+
+    /// <summary>Successful deploys not measured: no artifact (deployed from the project folder) or no recorded run.</summary>
+    public required int Unmeasured { get; init; }
+
+    public string? Band { get; init; }
+}
+
+public sealed record DoraFailureRateView
+{
+    /// <summary>Deploys that finished in the window, whatever their outcome.</summary>
+    public required int Deployments { get; init; }
+
+    public required int Failures { get; init; }
+
+    /// <summary>Of the failures: failed, cancelled or aborted.</summary>
+    public required int Failed { get; init; }
+
+    /// <summary>Of the failures: succeeded, then rolled back.</summary>
+    public required int RolledBack { get; init; }
+
+    /// <summary>Failures per deploy, 0–1.</summary>
+    public double? Rate { get; init; }
+
+    public string? Band { get; init; }
+}
+
+public sealed record DoraRestoreView
+{
+    public required int Failures { get; init; }
+
+    /// <summary>Failures followed by a successful deployment of the same service.</summary>
+    public required int Restored { get; init; }
+
+    public double? MedianSeconds { get; init; }
+
+    public string? Band { get; init; }
+}
+
+public sealed record DoraFailureView
+{
+    public required string DeploymentId { get; init; }
+
+    public required string Service { get; init; }
+
+    /// <summary><c>failed</c>, <c>cancelled</c>, <c>aborted</c> (it rolled itself back) or <c>rolled_back</c> (by a later rollback).</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>The deploy's end, or the start of the rollback that undid it.</summary>
+    public required DateTimeOffset FailedAt { get; init; }
+
+    public string? RollbackId { get; init; }
+
+    /// <summary>The next successful deployment of the service, which restored it; absent while there is none.</summary>
+    public string? RestoredBy { get; init; }
+
+    public DateTimeOffset? RestoredAt { get; init; }
+
+    public double? RestoreSeconds { get; init; }
+}
+
 /// <summary>The body of every error answer: one message that says what is wrong and what to do.</summary>
 public sealed record ApiError(string Error);
 
@@ -210,5 +328,6 @@ public sealed record ApiError(string Error);
 [JsonSerializable(typeof(TokenRequest))]
 [JsonSerializable(typeof(TokenCreated))]
 [JsonSerializable(typeof(IReadOnlyList<TokenView>))]
+[JsonSerializable(typeof(DoraView))]
 [JsonSerializable(typeof(ApiError))]
 public sealed partial class ApiJson : JsonSerializerContext;

@@ -3,10 +3,12 @@ using Capstan.Contracts;
 using Capstan.Deployments;
 using Capstan.Deployments.Agent;
 using Capstan.Deployments.Control;
+using Capstan.Deployments.Dora;
 using Capstan.Deployments.Traffic;
 using Capstan.Edge;
 using Capstan.Edge.Routing;
 using Capstan.Manifest;
+using Capstan.Manifest.Values;
 using Capstan.Runtime;
 using Capstan.Runtime.Instances;
 using Capstan.State;
@@ -54,6 +56,7 @@ public static class ApiEndpoints
         apps.MapPost("/rollbacks", RollbackAsync).WithSummary("Move an environment's traffic back to an earlier release");
         apps.MapGet("/releases", ListReleasesAsync).WithSummary("Releases of an environment, newest first");
         apps.MapGet("/status", StatusAsync).WithSummary("Each service's release, instances, traffic and request figures");
+        apps.MapGet("/dora", DoraAsync).WithSummary("DORA metrics of an environment over a window, from the recorded deployments");
 
         web.MapPost("/api/tokens", CreateTokenAsync).WithSummary("Make a token; it is shown once");
         web.MapGet("/api/tokens", ListTokensAsync).WithSummary("Tokens (names, never the tokens themselves)");
@@ -306,6 +309,44 @@ public static class ApiEndpoints
         await api.Store.Tokens.RevokeAsync(name, api.Clock.GetUtcNow(), cancellationToken).ConfigureAwait(false)
             ? Results.NoContent()
             : Error(StatusCodes.Status404NotFound, $"no token named {name}");
+
+    // DORA metrics (capstan dora): docs/deployments.md defines them; Dora.DoraReport computes them.
+    private static async Task<IResult> DoraAsync(string app, string? env, string? since, ApiContext api, CancellationToken cancellationToken)
+    {
+        since ??= "30d";
+        if (!Duration.TryParse(since, out var window, out var invalid))
+        {
+            return Error(StatusCodes.Status400BadRequest, $"since '{since}' is not a window: {invalid.Message}");
+        }
+
+        if (window.Value <= TimeSpan.Zero)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"since '{since}' is an empty window: give a duration like 30d or 12w");
+        }
+
+        var loaded = ManifestLoader.Load(Path.Combine(api.ProjectDirectory, ManifestLoader.FileName));
+        if (loaded.Manifest is not { } manifest)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"capstan.yaml has {loaded.Errors.Count()} error(s), the first: {loaded.Errors.FirstOrDefault()}; run 'capstan validate'");
+        }
+
+        if (manifest.App != app)
+        {
+            return Error(StatusCodes.Status404NotFound, $"this server runs app '{manifest.App}', not '{app}'");
+        }
+
+        var environment = env ?? DoraReport.DefaultEnvironment(manifest.Environments.Keys);
+        if (environment is null || !manifest.Environments.ContainsKey(environment))
+        {
+            return Error(StatusCodes.Status404NotFound, environment is null
+                ? "capstan.yaml declares no environment, so nothing is deployed to measure"
+                : $"environment '{environment}' is not declared in capstan.yaml (declared: {string.Join(", ", manifest.Environments.Keys)})");
+        }
+
+        var now = api.Clock.GetUtcNow();
+        var history = await DoraHistory.LoadAsync(api.Store, new GitCommitTimes(api.ProjectDirectory), app, environment, now - window.Value, cancellationToken).ConfigureAwait(false);
+        return Results.Json(DoraViews.From(app, since, DoraReport.Compute(history, environment, now, window.Value)), ApiJson.Default.DoraView);
+    }
 
     public static async Task<IReadOnlyList<DeploymentView>> ViewsAsync(ApiContext api, IEnumerable<Deployment> deployments, CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ namespace Capstan.Cli.Deployments;
 internal static class DeployCommands
 {
     public static IEnumerable<Command> Create(CliConsole console) =>
-        [Deploy(console), Rollback(console), Act(console, "abort"), Act(console, "promote"), Status(console), Releases(console), LogsCommand.Create(console)];
+        [Deploy(console), Rollback(console), Act(console, "abort"), Act(console, "promote"), Status(console), Releases(console), LogsCommand.Create(console), DoraCommand.Create(console)];
 
     private static Command Deploy(CliConsole console)
     {
