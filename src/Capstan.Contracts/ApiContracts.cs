@@ -16,6 +16,28 @@ public sealed record DeployRequest
 
     /// <summary>The person behind the request, shown with the token's name in the audit log.</summary>
     public string? Actor { get; init; }
+
+    /// <summary>Deploy into a freeze window; needs <see cref="Reason"/>, and is audited with it.</summary>
+    public bool Force { get; init; }
+
+    public string? Reason { get; init; }
+}
+
+/// <summary><c>capstan promote ENV --from SOURCE</c>: deploy to an environment exactly the artifacts another one serves.</summary>
+public sealed record PromoteRequest
+{
+    public required string Environment { get; init; }
+
+    public required string From { get; init; }
+
+    /// <summary>The text of capstan.yaml: the environment's configuration comes from it, the artifacts from <see cref="From"/>.</summary>
+    public required string Manifest { get; init; }
+
+    public string? Actor { get; init; }
+
+    public bool Force { get; init; }
+
+    public string? Reason { get; init; }
 }
 
 /// <summary>A person acting on a deployment under way: <c>capstan abort</c>, <c>capstan promote</c>.</summary>
@@ -320,6 +342,7 @@ public sealed record ApiError(string Error);
 [JsonSerializable(typeof(DeployRequest))]
 [JsonSerializable(typeof(RollbackRequest))]
 [JsonSerializable(typeof(DeploymentActionRequest))]
+[JsonSerializable(typeof(PromoteRequest))]
 [JsonSerializable(typeof(DeploymentView))]
 [JsonSerializable(typeof(IReadOnlyList<DeploymentView>))]
 [JsonSerializable(typeof(ReleaseView))]

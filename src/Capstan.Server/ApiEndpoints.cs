@@ -53,6 +53,7 @@ public static class ApiEndpoints
         apps.MapGet("/deployments/{id}", GetDeploymentAsync).WithSummary("One deployment and the step it is at");
         apps.MapPost("/deployments/{id}/abort", AbortAsync).WithSummary("Abort a canary in its steps: weight 0 at once, then drain and stop it");
         apps.MapPost("/deployments/{id}/promote", PromoteAsync).WithSummary("Skip a canary's remaining steps: all traffic to it");
+        apps.MapPost("/promotions", PromoteFromAsync).WithSummary("Deploy to an environment exactly the artifacts another environment serves");
         apps.MapPost("/rollbacks", RollbackAsync).WithSummary("Move an environment's traffic back to an earlier release");
         apps.MapGet("/releases", ListReleasesAsync).WithSummary("Releases of an environment, newest first");
         apps.MapGet("/status", StatusAsync).WithSummary("Each service's release, instances, traffic and request figures");
@@ -148,7 +149,8 @@ public static class ApiEndpoints
 
         return await Guarded(async () =>
         {
-            var deployments = await api.Controller.DeployAsync(manifest, api.ProjectDirectory, request.Environment, request.ArtifactDigest, Author(http, request.Actor), cancellationToken).ConfigureAwait(false);
+            var deployments = await api.Controller.DeployAsync(
+                manifest, api.ProjectDirectory, request.Environment, request.ArtifactDigest, Author(http, request.Actor), cancellationToken, new DeployOverride(request.Force, request.Reason)).ConfigureAwait(false);
             return Results.Json(await ViewsAsync(api, deployments, cancellationToken).ConfigureAwait(false), ApiJson.Default.IReadOnlyListDeploymentView, statusCode: StatusCodes.Status202Accepted);
         }).ConfigureAwait(false);
     }
@@ -159,6 +161,27 @@ public static class ApiEndpoints
             var deployments = await api.Controller.RollbackAsync(app, request.Environment, request.Service, request.To, Author(http, request.Actor), cancellationToken).ConfigureAwait(false);
             return Results.Json(await ViewsAsync(api, deployments, cancellationToken).ConfigureAwait(false), ApiJson.Default.IReadOnlyListDeploymentView, statusCode: StatusCodes.Status202Accepted);
         }).ConfigureAwait(false);
+
+    private static async Task<IResult> PromoteFromAsync(string app, PromoteRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken)
+    {
+        var loaded = ManifestLoader.Parse(request.Manifest, "capstan.yaml", api.ProjectDirectory);
+        if (loaded.Manifest is not { } manifest)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"capstan.yaml has {loaded.Errors.Count()} error(s): {string.Join("; ", loaded.Errors.Take(5))}");
+        }
+
+        if (manifest.App != app)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"capstan.yaml is for app '{manifest.App}', but the request is for app '{app}'");
+        }
+
+        return await Guarded(async () =>
+        {
+            var deployments = await api.Controller.PromoteFromAsync(
+                manifest, api.ProjectDirectory, request.Environment, request.From, Author(http, request.Actor), cancellationToken, new DeployOverride(request.Force, request.Reason)).ConfigureAwait(false);
+            return Results.Json(await ViewsAsync(api, deployments, cancellationToken).ConfigureAwait(false), ApiJson.Default.IReadOnlyListDeploymentView, statusCode: StatusCodes.Status202Accepted);
+        }).ConfigureAwait(false);
+    }
 
     private static async Task<IResult> AbortAsync(string app, string id, DeploymentActionRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken) =>
         await Guarded(async () =>

@@ -19,8 +19,9 @@ internal static class DeployCommands
         var artifact = new Option<string?>("--artifact") { Description = "The artifact to deploy, by digest or a unique prefix (default: the newest build)", HelpName = "DIGEST" };
         var latest = new Option<bool>("--latest") { Description = "Deploy the newest artifact built for each service (the default)" };
         var wait = new Option<bool>("--wait") { Description = "Wait until the deployment ends; exit 1 if it fails" };
+        var (force, reason) = ForceOptions();
         var project = SecretCommands.ProjectOption();
-        var command = new Command("deploy", "Deploy the services of capstan.yaml to an environment, with its strategy") { environment, artifact, latest, wait, project };
+        var command = new Command("deploy", "Deploy the services of capstan.yaml to an environment, with its strategy") { environment, artifact, latest, wait, force, reason, project };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(latest) && parse.GetValue(artifact) is not null)
@@ -38,6 +39,8 @@ internal static class DeployCommands
                 Manifest = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false),
                 ArtifactDigest = parse.GetValue(artifact),
                 Actor = Actor(console),
+                Force = parse.GetValue(force),
+                Reason = parse.GetValue(reason),
             };
             var deployments = await client.PostAsync($"api/apps/{manifest.App}/deployments", request, ApiJson.Default.DeployRequest, ApiJson.Default.IReadOnlyListDeploymentView, ct).ConfigureAwait(false);
             return await ReportAsync(console, client, manifest.App, deployments, parse.GetValue(wait), ct).ConfigureAwait(false);
@@ -65,21 +68,58 @@ internal static class DeployCommands
         return command;
     }
 
-    /// <summary><c>capstan abort DEPLOYMENT</c>, <c>capstan promote DEPLOYMENT</c>: a person acting on a canary in its steps.</summary>
+    private static (Option<bool> Force, Option<string?> Reason) ForceOptions() => (
+        new Option<bool>("--force") { Description = "Deploy even inside a freeze window of the environment (needs --reason; audited)" },
+        new Option<string?>("--reason") { Description = "Why the freeze is overridden, kept in the audit log", HelpName = "TEXT" });
+
+    /// <summary>
+    /// <c>capstan abort DEPLOYMENT</c>, <c>capstan promote DEPLOYMENT</c>: a person acting on a canary in its steps;
+    /// <c>capstan promote ENV --from SOURCE</c>: deploy to ENV exactly what SOURCE serves.
+    /// </summary>
     private static Command Act(CliConsole console, string verb)
     {
-        var id = new Argument<string>("DEPLOYMENT") { Description = "The deployment's id (dep_…), as 'capstan deploy' and 'capstan status' print it" };
+        var promote = verb == "promote";
+        var id = new Argument<string>(promote ? "TARGET" : "DEPLOYMENT")
+        {
+            Description = promote
+                ? "A canary deployment's id (dep_…) to skip its remaining steps, or, with --from, the environment to promote to"
+                : "The deployment's id (dep_…), as 'capstan deploy' and 'capstan status' print it",
+        };
+        var from = new Option<string?>("--from") { Description = "Promote to TARGET exactly the artifacts this environment serves", HelpName = "ENV" };
         var wait = new Option<bool>("--wait") { Description = "Wait until the deployment ends; exit 1 if it failed (an abort always ends failed)" };
+        var (force, reason) = ForceOptions();
         var project = SecretCommands.ProjectOption();
-        var command = new Command(verb, verb == "abort"
-            ? "Abort a canary in its steps: its weight drops to 0 at once, its instances drain and stop, the deployment fails"
-            : "Skip a canary's remaining steps: all traffic goes to it and the stable release retires")
+        var command = new Command(verb, promote
+            ? "Skip a canary's remaining steps (all traffic to it, the stable release retires), or with --from deploy what another environment serves"
+            : "Abort a canary in its steps: its weight drops to 0 at once, its instances drain and stop, the deployment fails")
         { id, wait, project };
+        if (promote)
+        {
+            command.Options.Add(from);
+            command.Options.Add(force);
+            command.Options.Add(reason);
+        }
+
         command.SetAction(async (parse, ct) =>
         {
             var directory = console.FullPath(parse.GetValue(project)!);
             var manifest = SecretsSession.LoadManifest(console, directory);
             using var client = ServerClient.Connect(console, directory);
+            if (promote && parse.GetValue(from) is { } source)
+            {
+                var request = new PromoteRequest
+                {
+                    Environment = parse.GetValue(id)!,
+                    From = source,
+                    Manifest = await File.ReadAllTextAsync(Path.Combine(directory, ManifestLoader.FileName), ct).ConfigureAwait(false),
+                    Actor = Actor(console),
+                    Force = parse.GetValue(force),
+                    Reason = parse.GetValue(reason),
+                };
+                var started = await client.PostAsync($"api/apps/{manifest.App}/promotions", request, ApiJson.Default.PromoteRequest, ApiJson.Default.IReadOnlyListDeploymentView, ct).ConfigureAwait(false);
+                return await ReportAsync(console, client, manifest.App, started, parse.GetValue(wait), ct).ConfigureAwait(false);
+            }
+
             var deployment = await client.PostAsync(
                 $"api/apps/{manifest.App}/deployments/{Uri.EscapeDataString(parse.GetValue(id)!)}/{verb}",
                 new DeploymentActionRequest { Actor = Actor(console) },

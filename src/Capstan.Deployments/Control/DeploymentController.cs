@@ -16,7 +16,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Capstan.Deployments.Control;
 
 /// <summary>
-/// Carries out deployments step by step (recreate, rolling, blue-green, rollback), saving each step, so that a
+/// Carries out deployments step by step (recreate, rolling, blue-green, canary, rollback), saving each step, so that a
 /// server killed in the middle resumes a deployment whose traffic already switched and cleanly fails one that had
 /// not (the previous release kept serving throughout). One deployment per service and environment at a time.
 /// </summary>
@@ -89,14 +89,21 @@ public sealed class DeploymentController : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes the releases of <paramref name="environment"/> from capstan.yaml and starts deploying them.</summary>
+    /// <summary>
+    /// Makes the releases of <paramref name="environment"/> from capstan.yaml and starts deploying them, after the
+    /// environment's rules: one deployment at a time, its freeze windows (unless forced, with a reason, audited) and
+    /// its <c>requires</c> (the same artifacts deployed successfully there first). Refusals change nothing.
+    /// </summary>
+    /// <param name="serviceDigests">Artifacts per service (a promotion deploys what another environment runs).</param>
     public async Task<IReadOnlyList<Deployment>> DeployAsync(
         CapstanManifest manifest,
         string projectDirectory,
         string environment,
         string? artifactDigest,
         string author,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        DeployOverride? overrides = null,
+        IReadOnlyDictionary<string, string>? serviceDigests = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var versions = (await _vault.ListAsync(environment, cancellationToken).ConfigureAwait(false))
@@ -104,15 +111,21 @@ public sealed class DeploymentController : IAsyncDisposable
         var target = manifest.Environments.GetValueOrDefault(environment);
 
         // Refused before any release is made: a conflicting request leaves nothing behind.
-        foreach (var key in manifest.Services.Keys.Select(service => new ServiceKey(manifest.App, environment, service)))
+        await RefuseIfBusyAsync(manifest.App, environment, cancellationToken).ConfigureAwait(false);
+        var forced = target is null ? null : CheckFreeze(target, overrides);
+        var digests = await Planner.ResolveArtifactsAsync(manifest, artifactDigest, serviceDigests, cancellationToken).ConfigureAwait(false);
+        if (target is not null)
         {
-            if (_running.ContainsKey(key))
-            {
-                throw new DeploymentException($"a deployment of {key} is under way; wait for it to finish ('capstan status {environment}')") { Kind = DeploymentErrorKind.Conflict };
-            }
+            await CheckRequiresAsync(manifest, target, digests, cancellationToken).ConfigureAwait(false);
         }
 
-        var specs = await Planner.PlanAsync(manifest, projectDirectory, environment, artifactDigest, versions, author, cancellationToken).ConfigureAwait(false);
+        var specs = await Planner.PlanAsync(manifest, projectDirectory, environment, artifactDigest, versions, author, cancellationToken, digests).ConfigureAwait(false);
+        if (forced is not null)
+        {
+            await _vault.AppendAuditAsync(
+                new AuditRecord(author, "deploy.force", manifest.App, environment, string.Join(",", specs.Select(s => s.Service)), null, $"freeze {forced}: {overrides!.Reason}"),
+                cancellationToken).ConfigureAwait(false);
+        }
 
         var created = new List<Deployment>();
         foreach (var spec in specs)
@@ -133,6 +146,117 @@ public sealed class DeploymentController : IAsyncDisposable
         return created;
     }
 
+    /// <summary>
+    /// <c>capstan promote ENV --from SOURCE</c>: deploys to <paramref name="environment"/> exactly the artifacts
+    /// <paramref name="source"/> serves now, service by service, with <paramref name="environment"/>'s configuration.
+    /// </summary>
+    public async Task<IReadOnlyList<Deployment>> PromoteFromAsync(
+        CapstanManifest manifest, string projectDirectory, string environment, string source, string author, CancellationToken cancellationToken, DeployOverride? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (!manifest.Environments.ContainsKey(source))
+        {
+            throw new DeploymentException($"environment '{source}' is not declared in capstan.yaml; there is nothing to promote from") { Kind = DeploymentErrorKind.NotFound };
+        }
+
+        if (source == environment)
+        {
+            throw new DeploymentException($"promoting '{environment}' from itself changes nothing; name another environment with --from");
+        }
+
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var service in manifest.Services.Values.Where(s => s.Artifact is not null))
+        {
+            var serving = _agent.Traffic.ServingRelease(new ServiceKey(manifest.App, source, service.Name));
+            var release = serving is null ? null : await _store.Releases.GetAsync(serving, cancellationToken).ConfigureAwait(false);
+            if (release is null || string.IsNullOrEmpty(release.ArtifactDigest))
+            {
+                throw new DeploymentException($"service '{service.Name}' does not run in '{source}'; deploy it there first") { Kind = DeploymentErrorKind.NotFound };
+            }
+
+            digests[service.Name] = release.ArtifactDigest;
+        }
+
+        return await DeployAsync(manifest, projectDirectory, environment, null, author, cancellationToken, overrides, digests).ConfigureAwait(false);
+    }
+
+    /// <summary>One deployment per environment at a time: a second request names the one under way.</summary>
+    private async Task RefuseIfBusyAsync(string app, string environment, CancellationToken cancellationToken)
+    {
+        if (!_running.Keys.Any(k => k.App == app && k.Environment == environment))
+        {
+            return;
+        }
+
+        var underWay = (await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false))
+            .Where(d => d.Environment == environment)
+            .Select(d => $"{d.Id} ({d.Strategy}, step '{d.Step}')")
+            .ToList();
+        throw new DeploymentException(
+            $"deployment {(underWay.Count == 0 ? "(finishing)" : string.Join(", ", underWay))} is under way in '{environment}'; one deployment at a time per environment: wait for it ('capstan status {environment}'), or abort it")
+        { Kind = DeploymentErrorKind.Conflict };
+    }
+
+    /// <summary>Refuses a deployment in a freeze window unless forced with a reason; returns the window overridden, if any.</summary>
+    private string? CheckFreeze(DeploymentEnvironment target, DeployOverride? overrides)
+    {
+        if (overrides is { Force: true } && string.IsNullOrWhiteSpace(overrides.Reason))
+        {
+            throw new DeploymentException("--force needs --reason \"why\": an override of a freeze is audited with its reason");
+        }
+
+        var now = _clock.GetUtcNow();
+        if (target.DescribeFreeze(now) is not { } freeze)
+        {
+            return null;
+        }
+
+        return overrides is { Force: true }
+            ? freeze
+            : throw new DeploymentException(
+                $"environment '{target.Name}' is frozen: {freeze}. Deploy with --force --reason \"…\" to override (audited); rollbacks are always allowed")
+            { Kind = DeploymentErrorKind.Conflict };
+    }
+
+    /// <summary>
+    /// <c>requires: [staging]</c>: each service's artifact must have a successful deployment in each required
+    /// environment. A service without an artifact runs from the project folder, which has no digest: it needs a
+    /// successful deployment of the service there.
+    /// </summary>
+    private async Task CheckRequiresAsync(CapstanManifest manifest, DeploymentEnvironment target, IReadOnlyDictionary<string, string?> digests, CancellationToken cancellationToken)
+    {
+        var missing = new List<string>();
+        foreach (var required in target.Requires)
+        {
+            var deployments = await _store.Deployments.ListAsync(manifest.App, required, 500, cancellationToken).ConfigureAwait(false);
+            var passed = new List<Release>();
+            foreach (var deployment in deployments.Where(d => d.Status == DeploymentStatus.Succeeded && d.Strategy != "rollback"))
+            {
+                if (await _store.Releases.GetAsync(deployment.ReleaseId, cancellationToken).ConfigureAwait(false) is { } release)
+                {
+                    passed.Add(release);
+                }
+            }
+
+            foreach (var (service, digest) in digests)
+            {
+                if (!passed.Any(r => r.Service == service && r.ArtifactDigest == (digest ?? "")))
+                {
+                    var what = digest is null ? $"service '{service}' (from the project folder)" : $"service '{service}' artifact {digest[..Math.Min(digest.Length, 19)]}";
+                    missing.Add($"{what} has no successful deployment in '{required}'");
+                }
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new DeploymentException(
+                $"environment '{target.Name}' requires [{string.Join(", ", target.Requires)}] first: {string.Join("; ", missing)}. " +
+                $"Deploy it there first, or 'capstan promote {target.Name} --from {target.Requires[0]}' to deploy what {target.Requires[0]} runs")
+            { Kind = DeploymentErrorKind.Conflict };
+        }
+    }
+
     /// <summary>Moves traffic back to an earlier release: instantly while it is in standby, otherwise after starting it.</summary>
     /// <param name="to">A release id, or a version (<c>v3</c> or <c>3</c>); null is the release before the current one.</param>
     public async Task<IReadOnlyList<Deployment>> RollbackAsync(string app, string environment, string? service, string? to, string author, CancellationToken cancellationToken)
@@ -147,6 +271,21 @@ public sealed class DeploymentController : IAsyncDisposable
         var created = new List<Deployment>();
         foreach (var key in keys)
         {
+            // Never blocked by a deployment under way: that deployment is what is rolled back. It stops where it is
+            // and the release it was replacing serves, as after a failure.
+            if (to is null && _runs.Values.FirstOrDefault(r => r.Key == key) is { } run && _running.TryGetValue(key, out var task))
+            {
+                run.RequestRollback(author);
+                await task.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+                created.Add((await _store.Deployments.GetAsync(run.DeploymentId, cancellationToken).ConfigureAwait(false))!);
+                continue;
+            }
+
+            if (_running.ContainsKey(key))
+            {
+                throw new DeploymentException($"a deployment of {key} is under way; 'capstan rollback {environment}' without --to stops it and goes back to what served before") { Kind = DeploymentErrorKind.Conflict };
+            }
+
             var current = _agent.Traffic.ServingRelease(key);
             var target = await TargetOfRollbackAsync(key, current, to, cancellationToken).ConfigureAwait(false);
             var spec = _agent.Specs.Get(target.Id);
@@ -156,11 +295,6 @@ public sealed class DeploymentController : IAsyncDisposable
                 Retention = DefaultRetention,
                 ProgressDeadline = TimeSpan.FromMinutes(2),
             };
-            if (_running.ContainsKey(key))
-            {
-                throw new DeploymentException($"a deployment of {key} is under way; wait for it to finish before rolling back") { Kind = DeploymentErrorKind.Conflict };
-            }
-
             created.Add(await CreateAsync(spec, "rollback", state, author, "rollback", cancellationToken).ConfigureAwait(false));
         }
 
@@ -337,6 +471,7 @@ public sealed class DeploymentController : IAsyncDisposable
         {
             DeploymentStatus.Succeeded => "succeeded",
             DeploymentStatus.Cancelled => "cancelled",
+            DeploymentStatus.RolledBack => "rolled_back",
             _ => "failed",
         };
         await _vault.AppendAuditAsync(

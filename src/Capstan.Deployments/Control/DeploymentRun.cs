@@ -21,6 +21,21 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     private string? _abortedBy;
     private string? _promotedBy;
     private DateTimeOffset? _canaryTrafficSince;
+    private readonly CancellationTokenSource _rollback = new();
+    private string? _rolledBackBy;
+
+    public ServiceKey Key => _key;
+
+    /// <summary>
+    /// <c>capstan rollback</c> while this deployment is under way (never blocked by it): the deployment stops where it
+    /// is and the previous release serves, as after a failure; it ends <c>rolled_back</c>.
+    /// </summary>
+    public void RequestRollback(string author)
+    {
+        Interlocked.CompareExchange(ref _rolledBackBy, author, null);
+        _rollback.Cancel();
+        _wake.Release();
+    }
 
     private LocalAgent Agent => controller.Agent;
 
@@ -45,8 +60,10 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         _wake.Release();
     }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken stopping)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _rollback.Token);
+        var cancellationToken = linked.Token;
         try
         {
             if (resumed && !_state.Switched)
@@ -82,6 +99,10 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
             }
 
             await controller.FinishAsync(_deployment, DeploymentStatus.Succeeded, Summary(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (_rolledBackBy is { } by && !stopping.IsCancellationRequested && ex is OperationCanceledException or DeploymentFailedException)
+        {
+            await FailAsync($"rolled back by {by} during step '{_deployment.Step}'; the previous release serves", stopping, DeploymentStatus.RolledBack).ConfigureAwait(false);
         }
         catch (DeploymentFailedException ex)
         {
@@ -445,7 +466,7 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     /// Puts the previous release back as it was (serving, at its full count) and stops what this deployment started,
     /// then records the failure. The previous release served throughout, except under recreate.
     /// </summary>
-    private async Task FailAsync(string reason, CancellationToken cancellationToken)
+    private async Task FailAsync(string reason, CancellationToken cancellationToken, DeploymentStatus status = DeploymentStatus.Failed)
     {
         try
         {
@@ -508,7 +529,7 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
             reason += $" (and restoring the previous release hit: {ex.Message})";
         }
 
-        await controller.FinishAsync(_deployment, DeploymentStatus.Failed, reason, CancellationToken.None).ConfigureAwait(false);
+        await controller.FinishAsync(_deployment, status, reason, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task Step(string phase, CancellationToken cancellationToken)

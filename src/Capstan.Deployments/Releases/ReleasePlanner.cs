@@ -21,7 +21,8 @@ public sealed class ReleasePlanner(IStateStore store, ReleaseSpecs specs, TimePr
         string? artifactDigest,
         IReadOnlyDictionary<string, int> secretVersions,
         string author,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string?>? resolved = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         if (!manifest.Environments.TryGetValue(environment, out var target))
@@ -35,11 +36,11 @@ public sealed class ReleasePlanner(IStateStore store, ReleaseSpecs specs, TimePr
             throw new DeploymentException("capstan.yaml declares no services: there is nothing to deploy");
         }
 
-        var artifacts = await store.Artifacts.ListAsync(manifest.App, 500, cancellationToken).ConfigureAwait(false);
+        var digests = resolved ?? await ResolveArtifactsAsync(manifest, artifactDigest, null, cancellationToken).ConfigureAwait(false);
         var planned = new List<ReleaseSpec>();
         foreach (var service in manifest.Services.Values)
         {
-            var digest = service.Artifact is null ? null : PickArtifact(service, artifacts, artifactDigest);
+            var digest = digests.GetValueOrDefault(service.Name);
             var spec = Describe(manifest, projectDirectory, target, service, digest, secretVersions);
             var hash = ConfigHash(spec);
             var existing = await store.Releases.FindExistingAsync(
@@ -68,6 +69,27 @@ public sealed class ReleasePlanner(IStateStore store, ReleaseSpecs specs, TimePr
         }
 
         return planned;
+    }
+
+    /// <summary>
+    /// The artifact each service would run, without making any release: <paramref name="serviceDigests"/> for the
+    /// services it names, else <paramref name="artifactDigest"/> (a digest or unique prefix), else the newest build of
+    /// the service's job; null for a service that runs from the project folder.
+    /// </summary>
+    /// <exception cref="DeploymentException">An artifact is unknown, ambiguous, of another job, or was never built.</exception>
+    public async Task<IReadOnlyDictionary<string, string?>> ResolveArtifactsAsync(
+        CapstanManifest manifest, string? artifactDigest, IReadOnlyDictionary<string, string>? serviceDigests, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var artifacts = await store.Artifacts.ListAsync(manifest.App, 500, cancellationToken).ConfigureAwait(false);
+        var digests = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var service in manifest.Services.Values)
+        {
+            digests[service.Name] = service.Artifact is null ? null
+                : PickArtifact(service, artifacts, serviceDigests?.GetValueOrDefault(service.Name) ?? artifactDigest);
+        }
+
+        return digests;
     }
 
     private static string PickArtifact(Service service, IReadOnlyList<Artifact> artifacts, string? wanted)
