@@ -40,11 +40,14 @@ public sealed record PromoteRequest
     public string? Reason { get; init; }
 }
 
-/// <summary>A person acting on a deployment under way: <c>capstan abort</c>, <c>capstan promote</c>.</summary>
+/// <summary>A person acting on a deployment under way: <c>capstan abort|promote|approve|reject</c>.</summary>
 public sealed record DeploymentActionRequest
 {
     /// <summary>The person behind the request, shown with the token's name in the audit log.</summary>
     public string? Actor { get; init; }
+
+    /// <summary>Why: required by a rejection.</summary>
+    public string? Reason { get; init; }
 }
 
 /// <summary>Asks the server to move an environment's traffic back to an earlier release.</summary>
@@ -88,6 +91,9 @@ public sealed record DeploymentView
 
     /// <summary>A canary's latest analysis: each release's figures and what they led to.</summary>
     public string? Analysis { get; init; }
+
+    /// <summary>Where an approval stands: approvals so far of those needed, by whom, until when.</summary>
+    public string? Approval { get; init; }
 
     public required string CreatedBy { get; init; }
 

@@ -31,4 +31,7 @@ public enum DeploymentErrorKind
 
     /// <summary>The request conflicts with what is under way, e.g. another deployment of the same service.</summary>
     Conflict,
+
+    /// <summary>The requester may not do this, e.g. approve a deployment they started.</summary>
+    Forbidden,
 }

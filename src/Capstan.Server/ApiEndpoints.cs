@@ -53,6 +53,8 @@ public static class ApiEndpoints
         apps.MapGet("/deployments/{id}", GetDeploymentAsync).WithSummary("One deployment and the step it is at");
         apps.MapPost("/deployments/{id}/abort", AbortAsync).WithSummary("Abort a canary in its steps: weight 0 at once, then drain and stop it");
         apps.MapPost("/deployments/{id}/promote", PromoteAsync).WithSummary("Skip a canary's remaining steps: all traffic to it");
+        apps.MapPost("/deployments/{id}/approve", ApproveAsync).WithSummary("Approve a deployment awaiting approval (not the token that started it)");
+        apps.MapPost("/deployments/{id}/reject", RejectAsync).WithSummary("Reject a deployment awaiting approval, with a reason: it is cancelled");
         apps.MapPost("/promotions", PromoteFromAsync).WithSummary("Deploy to an environment exactly the artifacts another environment serves");
         apps.MapPost("/rollbacks", RollbackAsync).WithSummary("Move an environment's traffic back to an earlier release");
         apps.MapGet("/releases", ListReleasesAsync).WithSummary("Releases of an environment, newest first");
@@ -150,7 +152,7 @@ public static class ApiEndpoints
         return await Guarded(async () =>
         {
             var deployments = await api.Controller.DeployAsync(
-                manifest, api.ProjectDirectory, request.Environment, request.ArtifactDigest, Author(http, request.Actor), cancellationToken, new DeployOverride(request.Force, request.Reason)).ConfigureAwait(false);
+                manifest, api.ProjectDirectory, request.Environment, request.ArtifactDigest, Author(http, request.Actor), cancellationToken, new DeployOverride(request.Force, request.Reason, TokenName(http))).ConfigureAwait(false);
             return Results.Json(await ViewsAsync(api, deployments, cancellationToken).ConfigureAwait(false), ApiJson.Default.IReadOnlyListDeploymentView, statusCode: StatusCodes.Status202Accepted);
         }).ConfigureAwait(false);
     }
@@ -161,6 +163,22 @@ public static class ApiEndpoints
             var deployments = await api.Controller.RollbackAsync(app, request.Environment, request.Service, request.To, Author(http, request.Actor), cancellationToken).ConfigureAwait(false);
             return Results.Json(await ViewsAsync(api, deployments, cancellationToken).ConfigureAwait(false), ApiJson.Default.IReadOnlyListDeploymentView, statusCode: StatusCodes.Status202Accepted);
         }).ConfigureAwait(false);
+
+    private static async Task<IResult> ApproveAsync(string app, string id, DeploymentActionRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken) =>
+        await Guarded(async () =>
+        {
+            var deployment = await api.Controller.ApproveAsync(app, id, Author(http, request.Actor), TokenName(http), cancellationToken).ConfigureAwait(false);
+            return Results.Json((await ViewsAsync(api, [deployment], cancellationToken).ConfigureAwait(false))[0], ApiJson.Default.DeploymentView);
+        }).ConfigureAwait(false);
+
+    private static async Task<IResult> RejectAsync(string app, string id, DeploymentActionRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken) =>
+        await Guarded(async () =>
+        {
+            var deployment = await api.Controller.RejectAsync(app, id, Author(http, request.Actor), TokenName(http), request.Reason ?? "", cancellationToken).ConfigureAwait(false);
+            return Results.Json((await ViewsAsync(api, [deployment], cancellationToken).ConfigureAwait(false))[0], ApiJson.Default.DeploymentView);
+        }).ConfigureAwait(false);
+
+    private static string TokenName(HttpContext http) => ((ApiToken)http.Items[TokenItem]!).Name;
 
     private static async Task<IResult> PromoteFromAsync(string app, PromoteRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken)
     {
@@ -178,7 +196,7 @@ public static class ApiEndpoints
         return await Guarded(async () =>
         {
             var deployments = await api.Controller.PromoteFromAsync(
-                manifest, api.ProjectDirectory, request.Environment, request.From, Author(http, request.Actor), cancellationToken, new DeployOverride(request.Force, request.Reason)).ConfigureAwait(false);
+                manifest, api.ProjectDirectory, request.Environment, request.From, Author(http, request.Actor), cancellationToken, new DeployOverride(request.Force, request.Reason, TokenName(http))).ConfigureAwait(false);
             return Results.Json(await ViewsAsync(api, deployments, cancellationToken).ConfigureAwait(false), ApiJson.Default.IReadOnlyListDeploymentView, statusCode: StatusCodes.Status202Accepted);
         }).ConfigureAwait(false);
     }
@@ -391,7 +409,11 @@ public static class ApiEndpoints
                 Status = StatusText(deployment.Status),
                 Step = deployment.Step,
                 Reason = deployment.Reason,
-                Analysis = AnalysisOf(deployment),
+                Analysis = StateOf(deployment)?.Analysis,
+                Approval = StateOf(deployment)?.Approval is { } approval
+                    ? $"{approval.Approvals.Count} of {approval.Reviewers} approval(s){(approval.Approvals.Count == 0 ? "" : " by " + string.Join(", ", approval.Approvals.Select(a => a.By)))}; " +
+                      (approval.RejectedBy is { } rejecter ? $"rejected by {rejecter}" : $"expires {approval.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC")
+                    : null,
                 CreatedBy = deployment.CreatedBy,
                 CreatedAt = deployment.CreatedAt,
                 FinishedAt = deployment.FinishedAt,
@@ -402,11 +424,11 @@ public static class ApiEndpoints
         return views;
     }
 
-    private static string? AnalysisOf(Deployment deployment)
+    private static DeployState? StateOf(Deployment deployment)
     {
         try
         {
-            return DeployState.Parse(deployment.State).Analysis;
+            return DeployState.Parse(deployment.State);
         }
         catch (JsonException)
         {
@@ -434,6 +456,7 @@ public static class ApiEndpoints
             {
                 DeploymentErrorKind.NotFound => StatusCodes.Status404NotFound,
                 DeploymentErrorKind.Conflict => StatusCodes.Status409Conflict,
+                DeploymentErrorKind.Forbidden => StatusCodes.Status403Forbidden,
                 _ => StatusCodes.Status400BadRequest,
             }, ex.Message);
         }

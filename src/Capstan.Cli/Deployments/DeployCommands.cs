@@ -11,7 +11,7 @@ namespace Capstan.Cli.Deployments;
 internal static class DeployCommands
 {
     public static IEnumerable<Command> Create(CliConsole console) =>
-        [Deploy(console), Rollback(console), Act(console, "abort"), Act(console, "promote"), Status(console), Releases(console), LogsCommand.Create(console), DoraCommand.Create(console)];
+        [Deploy(console), Rollback(console), Act(console, "abort"), Act(console, "promote"), Vote(console, "approve"), Vote(console, "reject"), Status(console), Releases(console), LogsCommand.Create(console), DoraCommand.Create(console)];
 
     private static Command Deploy(CliConsole console)
     {
@@ -129,6 +129,38 @@ internal static class DeployCommands
             console.Output.WriteLine(verb == "abort" ? "abort requested" : "promotion requested");
             var outcome = await ReportAsync(console, client, manifest.App, [deployment], parse.GetValue(wait), ct).ConfigureAwait(false);
             return verb == "abort" && parse.GetValue(wait) ? ExitCodes.Success : outcome;
+        });
+        return command;
+    }
+
+    /// <summary><c>capstan approve DEPLOYMENT</c>, <c>capstan reject DEPLOYMENT --reason</c>: for a deployment awaiting approval.</summary>
+    private static Command Vote(CliConsole console, string verb)
+    {
+        var id = new Argument<string>("DEPLOYMENT") { Description = "The deployment awaiting approval (dep_…)" };
+        var reason = new Option<string?>("--reason") { Description = verb == "reject" ? "Why it is rejected (required)" : "A note kept in the audit log", HelpName = "TEXT" };
+        var project = SecretCommands.ProjectOption();
+        var command = new Command(verb, verb == "approve"
+            ? "Approve a deployment awaiting approval; the token that started it cannot"
+            : "Reject a deployment awaiting approval: it is cancelled with the reason")
+        { id, reason, project };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (verb == "reject" && string.IsNullOrWhiteSpace(parse.GetValue(reason)))
+            {
+                throw new CommandException("reject needs --reason \"why\"", ExitCodes.Usage);
+            }
+
+            var directory = console.FullPath(parse.GetValue(project)!);
+            var manifest = SecretsSession.LoadManifest(console, directory);
+            using var client = ServerClient.Connect(console, directory);
+            var deployment = await client.PostAsync(
+                $"api/apps/{manifest.App}/deployments/{Uri.EscapeDataString(parse.GetValue(id)!)}/{verb}",
+                new DeploymentActionRequest { Actor = Actor(console), Reason = parse.GetValue(reason) },
+                ApiJson.Default.DeploymentActionRequest,
+                ApiJson.Default.DeploymentView,
+                ct).ConfigureAwait(false);
+            console.Output.WriteLine($"{deployment.Id}: {deployment.Status}, step {deployment.Step}{(deployment.Reason is null ? "" : ": " + deployment.Reason)}");
+            return ExitCodes.Success;
         });
         return command;
     }

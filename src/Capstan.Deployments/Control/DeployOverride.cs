@@ -1,4 +1,7 @@
 namespace Capstan.Deployments.Control;
 
-/// <summary><c>--force --reason "…"</c>: deploy into a freeze window; the override is audited with its reason.</summary>
-public sealed record DeployOverride(bool Force, string? Reason);
+/// <summary>
+/// Who asks for a deployment, and how: <c>--force --reason "…"</c> deploys into a freeze window (audited with its
+/// reason); <paramref name="Token"/> names the API token that asked, which may not approve what it started.
+/// </summary>
+public sealed record DeployOverride(bool Force, string? Reason, string? Token = null);

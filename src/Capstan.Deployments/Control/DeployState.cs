@@ -44,6 +44,9 @@ public sealed record DeployState
     /// <summary>Who asked to skip the remaining canary steps (<c>capstan promote DEPLOYMENT</c>), if anyone.</summary>
     public string? PromotedBy { get; init; }
 
+    /// <summary>The approvals the deployment waits for, when its environment asks for them.</summary>
+    public ApprovalState? Approval { get; init; }
+
     /// <summary>True once new requests go to the new release: from then on the deployment is finished forwards, never undone.</summary>
     [JsonIgnore]
     public bool Switched => Phase is Phases.Switched or Phases.Draining or Phases.Done;
@@ -56,8 +59,35 @@ public sealed record DeployState
         JsonSerializer.Deserialize<DeployState>(json, Options) ?? throw new JsonException("empty deployment state");
 }
 
+/// <summary>What an <c>approval:</c> environment's deployment waits for, and who approved it so far.</summary>
+public sealed record ApprovalState
+{
+    /// <summary>Distinct token holders, other than the one who started it, who must approve.</summary>
+    public required int Reviewers { get; init; }
+
+    /// <summary>When the wait ends with the deployment cancelled, if not approved by then.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>The token that started the deployment: it cannot approve it.</summary>
+    public required string RequestedBy { get; init; }
+
+    /// <summary>The deployments started by the same request (one per service), approved and rejected together.</summary>
+    public required string Batch { get; init; }
+
+    public IReadOnlyList<ApprovalVote> Approvals { get; init; } = [];
+
+    /// <summary>Who rejected it and why, once someone did.</summary>
+    public string? RejectedBy { get; init; }
+
+    public string? RejectReason { get; init; }
+}
+
+/// <summary>One approval: the person (with the token's name), the token, when.</summary>
+public sealed record ApprovalVote(string By, string Token, DateTimeOffset At);
+
 public static class Phases
 {
+    public const string AwaitingApproval = "awaiting-approval";
     public const string Created = "created";
     public const string Starting = "starting";
     public const string Smoke = "smoke";

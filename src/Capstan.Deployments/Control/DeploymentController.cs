@@ -128,6 +128,7 @@ public sealed class DeploymentController : IAsyncDisposable
         }
 
         var created = new List<Deployment>();
+        string? batch = null;
         foreach (var spec in specs)
         {
             var state = new DeployState
@@ -139,6 +140,15 @@ public sealed class DeploymentController : IAsyncDisposable
                 ProgressDeadline = target.ProgressDeadline.Value,
                 Smoke = target.Smoke?.Text,
                 Canary = target.Strategy is CanaryStrategy canary ? SettingsOf(canary) : null,
+                Approval = target.Approval is { } approval
+                    ? new ApprovalState
+                    {
+                        Reviewers = approval.Reviewers,
+                        ExpiresAt = _clock.GetUtcNow() + approval.Timeout.Value,
+                        RequestedBy = overrides?.Token ?? author,
+                        Batch = batch ??= StateId.New("batch", _clock),
+                    }
+                    : null,
             };
             created.Add(await CreateAsync(spec, target.Strategy.Kind, state, author, "deploy", cancellationToken).ConfigureAwait(false));
         }
@@ -327,6 +337,7 @@ public sealed class DeploymentController : IAsyncDisposable
         var current = _agent.Traffic.ServingRelease(key);
         var alreadyServing = current == spec.ReleaseId && strategy != "rollback"
             && _agent.InstancesOf(key, spec.ReleaseId).Count(i => i.Phase == InstancePhase.Ready) >= spec.Replicas;
+        var awaiting = !alreadyServing && state.Approval is not null;
         var deployment = new Deployment
         {
             Id = StateId.New("dep", _clock),
@@ -335,9 +346,9 @@ public sealed class DeploymentController : IAsyncDisposable
             ReleaseId = spec.ReleaseId,
             PreviousReleaseId = current,
             Strategy = strategy,
-            Status = alreadyServing ? DeploymentStatus.Succeeded : DeploymentStatus.InProgress,
-            Step = alreadyServing ? "done" : "created",
-            State = state.ToJson(),
+            Status = alreadyServing ? DeploymentStatus.Succeeded : awaiting ? DeploymentStatus.Paused : DeploymentStatus.InProgress,
+            Step = alreadyServing ? "done" : awaiting ? Phases.AwaitingApproval : "created",
+            State = (awaiting ? state with { Phase = Phases.AwaitingApproval } : state).ToJson(),
             Revision = 1,
             CreatedBy = author,
             CreatedAt = now,
@@ -418,6 +429,89 @@ public sealed class DeploymentController : IAsyncDisposable
             cancellationToken).ConfigureAwait(false);
         return deployment;
     }
+
+    /// <summary>
+    /// <c>capstan approve DEPLOYMENT</c>: one approval of a deployment awaiting approval (and of the deployments of
+    /// the other services the same request started). The token that started it, and a token that already approved,
+    /// are refused. The deployment starts once it has its environment's number of reviewers.
+    /// </summary>
+    public Task<Deployment> ApproveAsync(string app, string deploymentId, string author, string token, CancellationToken cancellationToken) =>
+        VoteAsync(app, deploymentId, author, token, reject: null, cancellationToken);
+
+    /// <summary><c>capstan reject DEPLOYMENT --reason</c>: the deployment awaiting approval is cancelled, with the reason.</summary>
+    public Task<Deployment> RejectAsync(string app, string deploymentId, string author, string token, string reason, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new DeploymentException("a rejection needs a reason (--reason \"why\"); it is kept with the deployment and in the audit log");
+        }
+
+        return VoteAsync(app, deploymentId, author, token, reason, cancellationToken);
+    }
+
+    private async Task<Deployment> VoteAsync(string app, string deploymentId, string author, string token, string? reject, CancellationToken cancellationToken)
+    {
+        var deployment = await _store.Deployments.GetAsync(deploymentId, cancellationToken).ConfigureAwait(false);
+        if (deployment is null || deployment.App != app)
+        {
+            throw new DeploymentException($"app {app} has no deployment {deploymentId}") { Kind = DeploymentErrorKind.NotFound };
+        }
+
+        var approval = TryParse(deployment.State)?.Approval;
+        if (deployment.FinishedAt is not null || approval is null || TryParse(deployment.State)?.Phase != Phases.AwaitingApproval)
+        {
+            throw new DeploymentException(
+                $"deployment {deploymentId} is not awaiting approval ({(deployment.FinishedAt is null ? $"step '{deployment.Step}'" : deployment.Status.ToString().ToLowerInvariant())})")
+            { Kind = DeploymentErrorKind.Conflict };
+        }
+
+        if (reject is null && approval.RequestedBy == token)
+        {
+            throw new DeploymentException(
+                $"token {token} started deployment {deploymentId}, so it cannot approve it: {approval.Reviewers} other person(s) must ('capstan token create NAME' gives each their own token)")
+            { Kind = DeploymentErrorKind.Forbidden };
+        }
+
+        if (reject is null && approval.Approvals.Any(a => a.Token == token))
+        {
+            throw new DeploymentException($"token {token} already approved deployment {deploymentId}; approvals must come from {approval.Reviewers} distinct people") { Kind = DeploymentErrorKind.Conflict };
+        }
+
+        // The same vote on every deployment of the request, each saved with its revision (the run only reads them).
+        var unfinished = await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false);
+        foreach (var member in unfinished.Where(d => TryParse(d.State)?.Approval?.Batch == approval.Batch))
+        {
+            var current = member;
+            while (current is not null)
+            {
+                var state = DeployState.Parse(current.State);
+                var vote = state.Approval! with
+                {
+                    Approvals = reject is null ? [.. state.Approval!.Approvals, new ApprovalVote(author, token, _clock.GetUtcNow())] : state.Approval!.Approvals,
+                    RejectedBy = reject is null ? null : author,
+                    RejectReason = reject,
+                };
+                if (await _store.Deployments.TryUpdateAsync(current with { State = (state with { Approval = vote }).ToJson(), UpdatedAt = _clock.GetUtcNow() }, current.Revision, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    break;
+                }
+
+                current = await _store.Deployments.GetAsync(member.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_runs.TryGetValue(member.Id, out var run))
+            {
+                run.Wake();
+            }
+        }
+
+        await _vault.AppendAuditAsync(
+            new AuditRecord(author, reject is null ? "deploy.approve" : "deploy.reject", deployment.App, deployment.Environment, TryParse(deployment.State)?.Service ?? "?", null, reject is null ? deployment.Id : $"{deployment.Id}: {reject}"),
+            cancellationToken).ConfigureAwait(false);
+        return (await _store.Deployments.GetAsync(deploymentId, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    internal IStateStore Store => _store;
 
     internal static Canary.CanarySettings SettingsOf(CanaryStrategy canary) => new()
     {

@@ -46,6 +46,9 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     /// <summary>True while a canary walks its steps: the time <c>capstan abort</c> and <c>capstan promote</c> act on.</summary>
     public bool InCanarySteps => _state.Phase == Phases.Canary;
 
+    /// <summary>Wakes the run to read its deployment again (an approval or a rejection was saved).</summary>
+    public void Wake() => _wake.Release();
+
     /// <summary>Asks a canary in its steps to abort: weight 0 at once, then drain and stop, deployment failed.</summary>
     public void RequestAbort(string author)
     {
@@ -66,7 +69,15 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         var cancellationToken = linked.Token;
         try
         {
-            if (resumed && !_state.Switched)
+            if (_state.Phase == Phases.AwaitingApproval)
+            {
+                // Also after a restart: the approvals are saved with the deployment, so the wait goes on.
+                if (!await AwaitApprovalAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            else if (resumed && !_state.Switched)
             {
                 // Traffic never left the previous release: undo what was started and say why.
                 await FailAsync(_state.Phase == Phases.Canary
@@ -261,6 +272,47 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     }
 
     private static string Percent(double percent) => $"{percent:0.##}%";
+
+    /// <summary>
+    /// Waits, reading the deployment every second or when woken, until it has its approvals (true: go on), is
+    /// rejected or its approval expires (false: it ended cancelled; nothing was started).
+    /// </summary>
+    private async Task<bool> AwaitApprovalAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var stored = await controller.Store.Deployments.GetAsync(_deployment.Id, cancellationToken).ConfigureAwait(false)
+                ?? throw new DeploymentException($"deployment {_deployment.Id} is gone");
+            _deployment = stored;
+            _state = DeployState.Parse(stored.State);
+            var approval = _state.Approval!;
+            if (approval.RejectedBy is { } by)
+            {
+                await controller.FinishAsync(_deployment, DeploymentStatus.Cancelled, $"rejected by {by}: {approval.RejectReason}", CancellationToken.None).ConfigureAwait(false);
+                return false;
+            }
+
+            if (approval.Approvals.Count >= approval.Reviewers)
+            {
+                _deployment = _deployment with { Status = DeploymentStatus.InProgress };
+                _state = _state with { Analysis = null };
+                await Step(Phases.Created, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            if (controller.Clock.GetUtcNow() >= approval.ExpiresAt)
+            {
+                await controller.FinishAsync(
+                    _deployment,
+                    DeploymentStatus.Cancelled,
+                    $"approval expired: {approval.Approvals.Count} of {approval.Reviewers} approval(s) by {approval.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC",
+                    CancellationToken.None).ConfigureAwait(false);
+                return false;
+            }
+
+            await _wake.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Replace instances a few at a time: at most max_surge above and max_unavailable below the desired count.</summary>
     private async Task RollingAsync(CancellationToken cancellationToken)
