@@ -6,8 +6,11 @@
 #   1. edge overhead: wrk -t2 -c32 -d10s --latency on one instance directly vs through HAProxy, two rounds;
 #   2. failed requests while deploying v2 under a 400 requests/s load (keep-alive and new connections) for
 #      LOAD_SECONDS, per strategy: blue-green, rolling (2 replicas), recreate;
-#   3./4. REPEAT blue-green deploys each followed by a rollback: switch time and rollback time.
-# Needs /usr/bin/wrk and /usr/sbin/haproxy. Takes about 4 minutes with the defaults; gives up after 20.
+#   3./4. REPEAT blue-green deploys each followed by a rollback: switch time and rollback time;
+#   5. canary auto-abort: REPEAT canaries of a release with 5% errors under 200 requests/s, each on a fresh server:
+#      time from canary start to the automatic abort and failed responses, beside Flagger's interval * threshold.
+# Needs /usr/bin/wrk and /usr/sbin/haproxy. Takes about 5 minutes with the defaults; gives up after 20.
+# One part alone: dotnet bench/DeployBench/bin/Release/net10.0/DeployBench.dll --only canary [--repeat N] (after the build).
 # Usage: bench/deploy.sh [LOAD_SECONDS (30)] [REPEAT (5)]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

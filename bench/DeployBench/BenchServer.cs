@@ -106,9 +106,12 @@ internal sealed class BenchServer : IAsyncDisposable
         }
     }
 
-    /// <summary>capstan.yaml: one service 'web' running the test app (GET / answers its version), one environment 'staging'.</summary>
-    public void WriteManifest(string color) =>
-        _folder.Write("capstan.yaml", TestApp.Manifest(_strategy, _replicas, $"COLOR: \"{(color.Length > 0 ? color : "blue")}\"", progressDeadline: "30s"));
+    /// <summary>
+    /// capstan.yaml: one service 'web' running the test app (GET / answers its version), one environment 'staging';
+    /// <paramref name="env"/> adds lines under the service's env (e.g. <c>FAULT_RATE: "0.05"</c>).
+    /// </summary>
+    public void WriteManifest(string color, string env = "") =>
+        _folder.Write("capstan.yaml", TestApp.Manifest(_strategy, _replicas, $"COLOR: \"{(color.Length > 0 ? color : "blue")}\"{(env.Length > 0 ? "\n" + env : "")}", progressDeadline: "30s"));
 
     public async Task<DeploymentView> DeployAsync(CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using System.Text;
 using Capstan.Contracts;
 using DeployBench;
 
-// dotnet run -c Release --project bench/DeployBench -- [--load-seconds 30] [--repeat 5] [--only edge,deploy,rollback]
+// dotnet run -c Release --project bench/DeployBench -- [--load-seconds 30] [--repeat 5] [--only edge,deploy,rollback,canary]
 // Prints a Markdown report on stdout (progress on stderr); bench/deploy.sh writes it into docs/benchmarks.md.
 // Everything runs on 127.0.0.1; every server, HAProxy and instance started here is stopped before the next part, and
 // the whole run gives up after 20 minutes.
@@ -12,7 +12,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var loadSeconds = Option("--load-seconds") is { } l ? int.Parse(l, CultureInfo.InvariantCulture) : 30;
 var repeat = Option("--repeat") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 5;
-var only = Option("--only")?.Split(',') ?? ["edge", "deploy", "rollback"];
+var only = Option("--only")?.Split(',') ?? ["edge", "deploy", "rollback", "canary"];
 const int RatePerKind = 200; // keep-alive and new-connection each: 400 requests/s in all
 
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(20));
@@ -25,7 +25,7 @@ var token = cancel.Token;
 var run = Stopwatch.StartNew();
 var body = new StringBuilder();
 
-foreach (var (name, part) in new (string, Func<Task>)[] { ("edge", EdgeOverheadAsync), ("deploy", DeployUnderLoadAsync), ("rollback", RollbackAndSwitchAsync) })
+foreach (var (name, part) in new (string, Func<Task>)[] { ("edge", EdgeOverheadAsync), ("deploy", DeployUnderLoadAsync), ("rollback", RollbackAndSwitchAsync), ("canary", CanaryAbortAsync) })
 {
     if (!only.Contains(name))
     {
@@ -256,6 +256,9 @@ async Task RollbackAndSwitchAsync()
 
         """);
 }
+
+// 5. A canary with 5% errors under 200 requests/s, until its automatic abort (CanaryAbortBench.cs).
+async Task CanaryAbortAsync() => body.Append(await CanaryAbortBench.RunAsync(repeat, Progress, token));
 
 string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
