@@ -21,6 +21,9 @@ public sealed record DeployRequest
     public bool Force { get; init; }
 
     public string? Reason { get; init; }
+
+    /// <summary>Wait behind the deployment under way in the environment instead of being refused.</summary>
+    public bool Queue { get; init; }
 }
 
 /// <summary><c>capstan promote ENV --from SOURCE</c>: deploy to an environment exactly the artifacts another one serves.</summary>

@@ -152,7 +152,7 @@ public static class ApiEndpoints
         return await Guarded(async () =>
         {
             var deployments = await api.Controller.DeployAsync(
-                manifest, api.ProjectDirectory, request.Environment, request.ArtifactDigest, Author(http, request.Actor), cancellationToken, new DeployOverride(request.Force, request.Reason, TokenName(http))).ConfigureAwait(false);
+                manifest, api.ProjectDirectory, request.Environment, request.ArtifactDigest, Author(http, request.Actor), cancellationToken, new DeployOverride(request.Force, request.Reason, TokenName(http), request.Queue)).ConfigureAwait(false);
             return Results.Json(await ViewsAsync(api, deployments, cancellationToken).ConfigureAwait(false), ApiJson.Default.IReadOnlyListDeploymentView, statusCode: StatusCodes.Status202Accepted);
         }).ConfigureAwait(false);
     }

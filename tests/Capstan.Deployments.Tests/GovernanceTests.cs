@@ -101,6 +101,35 @@ public sealed class GovernanceTests
     }
 
     [Fact]
+    public async Task WithQueue_ASecondDeploymentWaits_AndStartsWhenTheFirstEnds()
+    {
+        await using var fixture = await DeploymentFixture.StartAsync(cancellationToken: Token);
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem(), Token);
+        fixture.WriteManifest("blue-green", 1, env: "READY_DELAY_MS: \"2000\"");
+        var first = (await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem();
+        fixture.WriteManifest("blue-green", 1, env: "COLOR: green");
+        var manifest = File.ReadAllText(Path.Combine(fixture.Project, "capstan.yaml"));
+
+        using var response = await PostAsync(fixture, "api/apps/shop/deployments", new DeployRequest { Environment = "staging", Manifest = manifest, Queue = true }, ApiJson.Default.DeployRequest);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Token));
+        var queued = (await response.Content.ReadFromJsonAsync(ApiJson.Default.IReadOnlyListDeploymentView, Token))!.ShouldHaveSingleItem();
+        queued.Status.ShouldBe("pending");
+        queued.Step.ShouldBe("queued");
+
+        // A third, queued too, is taken out of the queue by an abort before it starts.
+        using var third = await PostAsync(fixture, "api/apps/shop/deployments", new DeployRequest { Environment = "staging", Manifest = manifest, Queue = true }, ApiJson.Default.DeployRequest);
+        var dropped = (await third.Content.ReadFromJsonAsync(ApiJson.Default.IReadOnlyListDeploymentView, Token))!.ShouldHaveSingleItem();
+        using var abort = await PostAsync(fixture, $"api/apps/shop/deployments/{dropped.Id}/abort", new DeploymentActionRequest(), ApiJson.Default.DeploymentActionRequest);
+        abort.StatusCode.ShouldBe(HttpStatusCode.Accepted, await abort.Content.ReadAsStringAsync(Token));
+
+        (await fixture.ShouldSucceedAsync(first, Token)).ReleaseVersion.ShouldBe(2);
+        var second = await fixture.ShouldSucceedAsync(queued, Token);
+        second.ReleaseVersion.ShouldBe(3);
+        (await fixture.GetAsync(dropped.Id, Token)).Status.ShouldBe("cancelled");
+        (await fixture.GetThroughEdgeAsync(new HttpClient(), "/", Token)).Body.ShouldBe("v3");
+    }
+
+    [Fact]
     public async Task Requires_RefusesAnEnvironmentUntilTheRequiredOneHasTheRelease_AndPromoteDeploysWhatItRuns()
     {
         await using var fixture = await DeploymentFixture.StartAsync(cancellationToken: Token);

@@ -20,8 +20,9 @@ internal static class DeployCommands
         var latest = new Option<bool>("--latest") { Description = "Deploy the newest artifact built for each service (the default)" };
         var wait = new Option<bool>("--wait") { Description = "Wait until the deployment ends; exit 1 if it fails" };
         var (force, reason) = ForceOptions();
+        var queue = new Option<bool>("--queue") { Description = "Wait behind the deployment under way in the environment instead of being refused" };
         var project = SecretCommands.ProjectOption();
-        var command = new Command("deploy", "Deploy the services of capstan.yaml to an environment, with its strategy") { environment, artifact, latest, wait, force, reason, project };
+        var command = new Command("deploy", "Deploy the services of capstan.yaml to an environment, with its strategy") { environment, artifact, latest, wait, force, reason, queue, project };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(latest) && parse.GetValue(artifact) is not null)
@@ -41,6 +42,7 @@ internal static class DeployCommands
                 Actor = Actor(console),
                 Force = parse.GetValue(force),
                 Reason = parse.GetValue(reason),
+                Queue = parse.GetValue(queue),
             };
             var deployments = await client.PostAsync($"api/apps/{manifest.App}/deployments", request, ApiJson.Default.DeployRequest, ApiJson.Default.IReadOnlyListDeploymentView, ct).ConfigureAwait(false);
             return await ReportAsync(console, client, manifest.App, deployments, parse.GetValue(wait), ct).ConfigureAwait(false);

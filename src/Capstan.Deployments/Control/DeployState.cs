@@ -44,6 +44,9 @@ public sealed record DeployState
     /// <summary>Who asked to skip the remaining canary steps (<c>capstan promote DEPLOYMENT</c>), if anyone.</summary>
     public string? PromotedBy { get; init; }
 
+    /// <summary>The deployments started by the same request, one per service: queued, approved and rejected together.</summary>
+    public string? Batch { get; init; }
+
     /// <summary>The approvals the deployment waits for, when its environment asks for them.</summary>
     public ApprovalState? Approval { get; init; }
 
@@ -88,6 +91,7 @@ public sealed record ApprovalVote(string By, string Token, DateTimeOffset At);
 public static class Phases
 {
     public const string AwaitingApproval = "awaiting-approval";
+    public const string Queued = "queued";
     public const string Created = "created";
     public const string Starting = "starting";
     public const string Smoke = "smoke";

@@ -33,6 +33,7 @@ public sealed class DeploymentController : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ServiceKey, Task> _running = new();
     private readonly ConcurrentDictionary<string, DeploymentRun> _runs = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _dequeue = new(1, 1);
     private readonly ConcurrentDictionary<(ServiceKey Key, string ReleaseId), DateTimeOffset> _retainUntil = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _janitor = Task.CompletedTask;
@@ -77,9 +78,16 @@ public sealed class DeploymentController : IAsyncDisposable
             }
         }
 
-        foreach (var deployment in await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false))
+        var unfinished = await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false);
+        foreach (var deployment in unfinished.Where(d => TryParse(d.State)?.Phase != Phases.Queued))
         {
             Launch(deployment, resumed: true);
+        }
+
+        // Queued deployments wait on: the first of each free environment starts now.
+        foreach (var environment in unfinished.Where(d => TryParse(d.State)?.Phase == Phases.Queued).Select(d => d.Environment).Distinct(StringComparer.Ordinal))
+        {
+            await DequeueAsync(app, environment, cancellationToken).ConfigureAwait(false);
         }
 
         await _agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
@@ -111,7 +119,12 @@ public sealed class DeploymentController : IAsyncDisposable
         var target = manifest.Environments.GetValueOrDefault(environment);
 
         // Refused before any release is made: a conflicting request leaves nothing behind.
-        await RefuseIfBusyAsync(manifest.App, environment, cancellationToken).ConfigureAwait(false);
+        var queued = overrides?.Queue == true && await IsBusyAsync(manifest.App, environment, cancellationToken).ConfigureAwait(false);
+        if (!queued)
+        {
+            await RefuseIfBusyAsync(manifest.App, environment, cancellationToken).ConfigureAwait(false);
+        }
+
         var forced = target is null ? null : CheckFreeze(target, overrides);
         var digests = await Planner.ResolveArtifactsAsync(manifest, artifactDigest, serviceDigests, cancellationToken).ConfigureAwait(false);
         if (target is not null)
@@ -150,7 +163,9 @@ public sealed class DeploymentController : IAsyncDisposable
                     }
                     : null,
             };
-            created.Add(await CreateAsync(spec, target.Strategy.Kind, state, author, "deploy", cancellationToken).ConfigureAwait(false));
+            batch ??= StateId.New("batch", _clock);
+            state = state with { Batch = batch };
+            created.Add(await CreateAsync(spec, target.Strategy.Kind, state, author, "deploy", cancellationToken, queued).ConfigureAwait(false));
         }
 
         return created;
@@ -190,10 +205,61 @@ public sealed class DeploymentController : IAsyncDisposable
         return await DeployAsync(manifest, projectDirectory, environment, null, author, cancellationToken, overrides, digests).ConfigureAwait(false);
     }
 
+    /// <summary>Whether a deployment runs in the environment, or others wait in its queue.</summary>
+    private async Task<bool> IsBusyAsync(string app, string environment, CancellationToken cancellationToken) =>
+        _running.Keys.Any(k => k.App == app && k.Environment == environment)
+        || (await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false))
+            .Any(d => d.Environment == environment && TryParse(d.State)?.Phase == Phases.Queued);
+
+    /// <summary>Starts the oldest queued request of the environment (all its services) when nothing runs there.</summary>
+    private async Task DequeueAsync(string app, string environment, CancellationToken cancellationToken)
+    {
+        await _dequeue.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_running.Keys.Any(k => k.App == app && k.Environment == environment))
+            {
+                return;
+            }
+
+            var queued = (await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false))
+                .Where(d => d.Environment == environment && TryParse(d.State)?.Phase == Phases.Queued)
+                .ToList();
+            if (queued.Count == 0)
+            {
+                return;
+            }
+
+            var batch = TryParse(queued[0].State)?.Batch;
+            foreach (var deployment in queued.Where(d => TryParse(d.State)?.Batch == batch))
+            {
+                var state = DeployState.Parse(deployment.State);
+                var awaiting = state.Approval is not null;
+                var started = deployment with
+                {
+                    // What it replaces is what serves now, not what served when it was queued.
+                    PreviousReleaseId = _agent.Specs.Find(deployment.ReleaseId) is { } spec ? _agent.Traffic.ServingRelease(Key(spec)) : deployment.PreviousReleaseId,
+                    Status = awaiting ? DeploymentStatus.Paused : DeploymentStatus.InProgress,
+                    Step = awaiting ? Phases.AwaitingApproval : Phases.Created,
+                    State = (state with { Phase = awaiting ? Phases.AwaitingApproval : Phases.Created }).ToJson(),
+                    UpdatedAt = _clock.GetUtcNow(),
+                };
+                if (await _store.Deployments.TryUpdateAsync(started, deployment.Revision, cancellationToken).ConfigureAwait(false) is { } stored)
+                {
+                    Launch(stored, resumed: false);
+                }
+            }
+        }
+        finally
+        {
+            _dequeue.Release();
+        }
+    }
+
     /// <summary>One deployment per environment at a time: a second request names the one under way.</summary>
     private async Task RefuseIfBusyAsync(string app, string environment, CancellationToken cancellationToken)
     {
-        if (!_running.Keys.Any(k => k.App == app && k.Environment == environment))
+        if (!await IsBusyAsync(app, environment, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -203,7 +269,7 @@ public sealed class DeploymentController : IAsyncDisposable
             .Select(d => $"{d.Id} ({d.Strategy}, step '{d.Step}')")
             .ToList();
         throw new DeploymentException(
-            $"deployment {(underWay.Count == 0 ? "(finishing)" : string.Join(", ", underWay))} is under way in '{environment}'; one deployment at a time per environment: wait for it ('capstan status {environment}'), or abort it")
+            $"deployment {(underWay.Count == 0 ? "(finishing)" : string.Join(", ", underWay))} is under way in '{environment}'; one deployment at a time per environment: wait for it ('capstan status {environment}'), queue behind it with --queue, or abort it")
         { Kind = DeploymentErrorKind.Conflict };
     }
 
@@ -330,14 +396,15 @@ public sealed class DeploymentController : IAsyncDisposable
         return previous ?? throw new DeploymentException($"{key} has no earlier release to roll back to") { Kind = DeploymentErrorKind.NotFound };
     }
 
-    private async Task<Deployment> CreateAsync(ReleaseSpec spec, string strategy, DeployState state, string author, string action, CancellationToken cancellationToken)
+    private async Task<Deployment> CreateAsync(ReleaseSpec spec, string strategy, DeployState state, string author, string action, CancellationToken cancellationToken, bool queued = false)
     {
         var key = Key(spec);
         var now = _clock.GetUtcNow();
         var current = _agent.Traffic.ServingRelease(key);
         var alreadyServing = current == spec.ReleaseId && strategy != "rollback"
             && _agent.InstancesOf(key, spec.ReleaseId).Count(i => i.Phase == InstancePhase.Ready) >= spec.Replicas;
-        var awaiting = !alreadyServing && state.Approval is not null;
+        alreadyServing &= !queued;
+        var awaiting = !alreadyServing && !queued && state.Approval is not null;
         var deployment = new Deployment
         {
             Id = StateId.New("dep", _clock),
@@ -346,9 +413,9 @@ public sealed class DeploymentController : IAsyncDisposable
             ReleaseId = spec.ReleaseId,
             PreviousReleaseId = current,
             Strategy = strategy,
-            Status = alreadyServing ? DeploymentStatus.Succeeded : awaiting ? DeploymentStatus.Paused : DeploymentStatus.InProgress,
-            Step = alreadyServing ? "done" : awaiting ? Phases.AwaitingApproval : "created",
-            State = (awaiting ? state with { Phase = Phases.AwaitingApproval } : state).ToJson(),
+            Status = alreadyServing ? DeploymentStatus.Succeeded : queued ? DeploymentStatus.Pending : awaiting ? DeploymentStatus.Paused : DeploymentStatus.InProgress,
+            Step = alreadyServing ? "done" : queued ? Phases.Queued : awaiting ? Phases.AwaitingApproval : "created",
+            State = (queued ? state with { Phase = Phases.Queued } : awaiting ? state with { Phase = Phases.AwaitingApproval } : state).ToJson(),
             Revision = 1,
             CreatedBy = author,
             CreatedAt = now,
@@ -360,7 +427,7 @@ public sealed class DeploymentController : IAsyncDisposable
         await _vault.AppendAuditAsync(
             new AuditRecord(author, $"{action}.start", spec.App, spec.Environment, spec.Service, (int)spec.Version, $"{deployment.Id} {strategy} {spec.ArtifactDigest ?? "(project folder)"}"),
             cancellationToken).ConfigureAwait(false);
-        if (!alreadyServing)
+        if (!alreadyServing && !queued)
         {
             Launch(deployment, resumed: false);
         }
@@ -383,10 +450,21 @@ public sealed class DeploymentController : IAsyncDisposable
         var task = Task.Run(() => run.RunAsync(_stopping.Token), CancellationToken.None);
         _running[key] = task;
         _ = task.ContinueWith(
-            _ =>
+            async _ =>
             {
                 _running.TryRemove(new KeyValuePair<ServiceKey, Task>(key, task));
                 _runs.TryRemove(new KeyValuePair<string, DeploymentRun>(deployment.Id, run));
+                if (!_stopping.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await DequeueAsync(key.App, key.Environment, _stopping.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException or StateStoreException)
+                    {
+                        _logger.LogWarning("could not start the next queued deployment of {Environment}: {Error}", key.Environment, ex.Message);
+                    }
+                }
             },
             TaskScheduler.Default);
     }
@@ -413,6 +491,13 @@ public sealed class DeploymentController : IAsyncDisposable
         if (deployment.FinishedAt is not null)
         {
             throw new DeploymentException($"deployment {deploymentId} already ended ({deployment.Status.ToString().ToLowerInvariant()}); there is nothing to {verb}") { Kind = DeploymentErrorKind.Conflict };
+        }
+
+        if (verb == "abort" && TryParse(deployment.State)?.Phase == Phases.Queued)
+        {
+            // A queued deployment never started: aborting it takes it out of the queue.
+            var cancelled = await FinishAsync(deployment, DeploymentStatus.Cancelled, $"taken out of the queue by {author}", cancellationToken).ConfigureAwait(false);
+            return cancelled ?? deployment;
         }
 
         if (!_runs.TryGetValue(deploymentId, out var run) || run.Strategy != "canary" || !run.InCanarySteps)
@@ -551,7 +636,7 @@ public sealed class DeploymentController : IAsyncDisposable
     {
         // The service is free for the next deployment before anyone can read this one as finished: a rollback
         // posted the moment a deploy reports its end must not meet "a deployment is under way".
-        if (_agent.Specs.Find(deployment.ReleaseId) is { } finishing)
+        if (_runs.ContainsKey(deployment.Id) && _agent.Specs.Find(deployment.ReleaseId) is { } finishing)
         {
             _running.TryRemove(Key(finishing), out _);
         }

@@ -19,7 +19,8 @@ public sealed record Deployment
     /// <summary>
     /// The release the environment ran before this deployment, where a rollback goes back to; null for the first deployment
     /// (and for deployments made before schema version 4). It must exist. Set at create, usually to the release of
-    /// <see cref="IDeploymentStore.GetLastSucceededAsync"/> read in the same transaction; never changed afterwards.
+    /// <see cref="IDeploymentStore.GetLastSucceededAsync"/> read in the same transaction; changed afterwards only while the
+    /// deployment is <see cref="DeploymentStatus.Pending"/> (queued: what it replaces is known when it starts).
     /// </summary>
     public string? PreviousReleaseId { get; init; }
 
@@ -100,7 +101,8 @@ public interface IDeploymentStore
 
     /// <summary>
     /// Saves the changeable fields of <paramref name="deployment"/> (<see cref="Deployment.Status"/>, <see cref="Deployment.Step"/>,
-    /// <see cref="Deployment.State"/>, <see cref="Deployment.UpdatedAt"/>, <see cref="Deployment.FinishedAt"/>, <see cref="Deployment.Reason"/>)
+    /// <see cref="Deployment.State"/>, <see cref="Deployment.UpdatedAt"/>, <see cref="Deployment.FinishedAt"/>, <see cref="Deployment.Reason"/>,
+    /// and <see cref="Deployment.PreviousReleaseId"/> while the stored status is <see cref="DeploymentStatus.Pending"/>)
     /// when the stored revision is still <paramref name="expectedRevision"/>, and returns the deployment as now stored,
     /// with revision <paramref name="expectedRevision"/> + 1. Returns null, changing nothing, when someone else updated it first:
     /// read it again and decide anew. The other fields, and the revision of <paramref name="deployment"/>, are ignored.

@@ -135,7 +135,8 @@ internal sealed class DeploymentStore : IDeploymentStore
                     """
                     UPDATE capstan_deployments
                     SET status = @status, step = @step, state = @state, updated_at = @updated_at,
-                        finished_at = @finished_at, reason = @reason, revision = revision + 1
+                        finished_at = @finished_at, reason = @reason, revision = revision + 1,
+                        previous_release_id = CASE WHEN status = @pending THEN @previous_release_id ELSE previous_release_id END
                     WHERE id = @id AND revision = @expected_revision
                     """,
                     p => p.Text("id", deployment.Id)
@@ -145,7 +146,9 @@ internal sealed class DeploymentStore : IDeploymentStore
                         .Text("state", deployment.State)
                         .Time("updated_at", deployment.UpdatedAt)
                         .Time("finished_at", deployment.FinishedAt)
-                        .Text("reason", deployment.Reason),
+                        .Text("reason", deployment.Reason)
+                        .Text("pending", StoredNames.DeploymentStatus.Name(DeploymentStatus.Pending))
+                        .Text("previous_release_id", deployment.PreviousReleaseId),
                     ct).ConfigureAwait(false);
                 if (updated == 1)
                 {

@@ -18,18 +18,35 @@ public abstract partial class StateStoreContract
     }
 
     [Fact]
-    public async Task CreateDeployment_RecordsThePreviousRelease_WhichNoUpdateChanges()
+    public async Task CreateDeployment_RecordsThePreviousRelease_WhichNoUpdateOfAStartedDeploymentChanges()
     {
         await Store.Releases.AddAsync(NewRelease("rel_1"), Ct).DefaultTimeout();
         await Store.Releases.AddAsync(NewRelease("rel_2", minute: 1), Ct).DefaultTimeout();
         await Store.Releases.AddAsync(NewRelease("rel_3", minute: 2), Ct).DefaultTimeout();
-        var created = NewDeployment("dep_1", "rel_2", previousReleaseId: "rel_1");
+        var created = NewDeployment("dep_1", "rel_2", previousReleaseId: "rel_1") with { Status = DeploymentStatus.InProgress };
         await Store.Deployments.CreateAsync(created, Ct).DefaultTimeout();
 
         var updated = await Store.Deployments.TryUpdateAsync(created with { Step = "canary 25%", PreviousReleaseId = "rel_3" }, 1, Ct).DefaultTimeout();
 
         updated.ShouldNotBeNull().PreviousReleaseId.ShouldBe("rel_1");
         (await Store.Deployments.GetAsync("dep_1", Ct).DefaultTimeout()).ShouldNotBeNull().PreviousReleaseId.ShouldBe("rel_1");
+    }
+
+    [Fact]
+    public async Task APendingDeployment_TakesItsPreviousReleaseWhenItStarts_ThenKeepsIt()
+    {
+        await Store.Releases.AddAsync(NewRelease("rel_1"), Ct).DefaultTimeout();
+        await Store.Releases.AddAsync(NewRelease("rel_2", minute: 1), Ct).DefaultTimeout();
+        await Store.Releases.AddAsync(NewRelease("rel_3", minute: 2), Ct).DefaultTimeout();
+        var queued = NewDeployment("dep_1", "rel_3", previousReleaseId: "rel_1") with { Status = DeploymentStatus.Pending, Step = "queued" };
+        await Store.Deployments.CreateAsync(queued, Ct).DefaultTimeout();
+
+        // Queued behind rel_2's deployment: when it starts, rel_2 is what it replaces.
+        var started = await Store.Deployments.TryUpdateAsync(queued with { Status = DeploymentStatus.InProgress, Step = "created", PreviousReleaseId = "rel_2" }, 1, Ct).DefaultTimeout();
+        started.ShouldNotBeNull().PreviousReleaseId.ShouldBe("rel_2");
+
+        var later = await Store.Deployments.TryUpdateAsync(started with { Step = "switched", PreviousReleaseId = "rel_1" }, 2, Ct).DefaultTimeout();
+        later.ShouldNotBeNull().PreviousReleaseId.ShouldBe("rel_2", "no longer pending: the previous release is fixed");
     }
 
     [Fact]
