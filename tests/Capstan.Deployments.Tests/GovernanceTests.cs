@@ -86,7 +86,7 @@ public sealed class GovernanceTests
         var slow = (await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem();
 
         var second = await Should.ThrowAsync<InvalidOperationException>(() => fixture.DeployAsync(cancellationToken: Token));
-        second.Message.ShouldContain($"deployment {slow.Id} (blue-green, step 'starting') is under way in 'staging'");
+        second.Message.ShouldMatch($@"deployment {slow.Id} \(blue-green, step '(created|starting)'\) is under way in 'staging'; one deployment at a time per environment");
 
         // A rollback is never blocked: it stops the deployment under way, and v1, which served throughout, stays.
         await using var load = new LoadLoop(fixture, workers: 2, pause: TimeSpan.FromMilliseconds(5));

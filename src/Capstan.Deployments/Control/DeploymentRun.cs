@@ -401,8 +401,7 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
             await Step(Phases.Starting, cancellationToken).ConfigureAwait(false);
         }
 
-        var deadline = _deployment.CreatedAt + _state.ProgressDeadline - controller.Clock.GetUtcNow();
-        var ready = await Task.WhenAll(started.Select(i => Agent.WaitUntilReadyAsync(i.Id, deadline > TimeSpan.Zero ? deadline : TimeSpan.Zero, cancellationToken))).ConfigureAwait(false);
+        var ready = await Task.WhenAll(started.Select(i => WaitUntilReadyAsync(i.Id, cancellationToken))).ConfigureAwait(false);
         if (ready.All(r => r))
         {
             return;
@@ -412,6 +411,38 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         throw new DeploymentFailedException(
             $"{spec.VersionLabel} did not become ready within the progress deadline of {Format(_state.ProgressDeadline)}: {string.Join("; ", failed.Select(Describe))}. " +
             $"See 'capstan logs {spec.Service} --env {spec.Environment}'");
+    }
+
+    /// <summary>
+    /// How many restarts a new instance may need before its first readiness and still be waited for (it restarts with
+    /// backoff, 1 s then 2 s): a one-off failure such as a port taken between the check and the bind must not fail the
+    /// deployment; a release that crashes at every start fails at its third exit, without waiting out the progress
+    /// deadline.
+    /// </summary>
+    internal const int ExitsBeforeReadyTolerated = 2;
+
+    private async Task<bool> WaitUntilReadyAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var left = _deployment.CreatedAt + _state.ProgressDeadline - controller.Clock.GetUtcNow();
+            if (await Agent.WaitUntilReadyAsync(instanceId, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            if (left <= TimeSpan.Zero || Agent.Supervisor.Get(instanceId) is not { Phase: InstancePhase.BackingOff } status || status.Restarts >= ExitsBeforeReadyTolerated)
+            {
+                return false;
+            }
+
+            // Backing off after an early exit: wait for the restart, then for readiness again.
+            await Task.Delay(TimeSpan.FromMilliseconds(200), controller.Clock, cancellationToken).ConfigureAwait(false);
+            while (Agent.Supervisor.Get(instanceId) is { Phase: InstancePhase.BackingOff } && controller.Clock.GetUtcNow() < _deployment.CreatedAt + _state.ProgressDeadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), controller.Clock, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static string Describe(InstanceStatus instance)

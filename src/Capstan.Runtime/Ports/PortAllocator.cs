@@ -26,8 +26,9 @@ public sealed record PortRange
 
 /// <summary>
 /// Gives each instance a port of its own from a <see cref="PortRange"/>: one not held by a known instance, and one where
-/// binding 127.0.0.1:PORT works right now (nobody else listens there). It goes round the range rather than always
-/// starting from its beginning, so a port just given up by a stopped instance is not handed out again at once.
+/// binding 127.0.0.1:PORT works right now (nobody else listens there). It starts at a random port of the range and goes
+/// round it rather than always starting from the beginning, so a port just given up by a stopped instance is not handed
+/// out again at once, and two allocators on one machine rarely pick the same port in the moment between check and bind.
 /// Thread-safe.
 /// </summary>
 public sealed class PortAllocator
@@ -35,12 +36,15 @@ public sealed class PortAllocator
     private readonly Lock _lock = new();
     private int _next;
 
-    public PortAllocator(PortRange range)
+    /// <param name="range">The ports to hand out.</param>
+    /// <param name="start">The first port tried; by default a random one of the range, so that two Capstans (or
+    /// anything else allocating upwards from the range's start) on one machine do not race for the same ports.</param>
+    public PortAllocator(PortRange range, int? start = null)
     {
         ArgumentNullException.ThrowIfNull(range);
         range.ThrowIfInvalid();
         Range = range;
-        _next = range.First;
+        _next = start is { } first && first >= range.First && first <= range.Last ? first : range.First + Random.Shared.Next(range.Count);
     }
 
     public PortRange Range { get; }

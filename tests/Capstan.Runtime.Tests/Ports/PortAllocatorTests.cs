@@ -11,8 +11,8 @@ public class PortAllocatorTests
     public async Task Allocate_SkipsPortsHeldByKnownInstances()
     {
         await using var harness = new RuntimeHarness();
-        var allocator = new PortAllocator(harness.Ports);
         var first = harness.Ports.First;
+        var allocator = new PortAllocator(harness.Ports, start: first);
 
         var port = allocator.Allocate(p => p == first || p == first + 1);
 
@@ -23,7 +23,7 @@ public class PortAllocatorTests
     public async Task Allocate_SkipsAPortWhereAnotherProgramListens()
     {
         await using var harness = new RuntimeHarness();
-        var allocator = new PortAllocator(harness.Ports);
+        var allocator = new PortAllocator(harness.Ports, start: harness.Ports.First);
         var held = new HashSet<int> { allocator.Allocate(_ => false) };
         using var foreign = new TcpListener(IPAddress.Loopback, held.Single() + 1);
         foreign.Start();
@@ -39,7 +39,7 @@ public class PortAllocatorTests
     {
         await using var harness = new RuntimeHarness();
         var range = new PortRange { First = harness.Ports.First, Last = harness.Ports.First + 2 };
-        var allocator = new PortAllocator(range);
+        var allocator = new PortAllocator(range, start: range.First);
         var held = new HashSet<int>();
 
         for (var i = 0; i < 3; i++)
