@@ -189,8 +189,10 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         for (var step = 0; step < settings.Steps.Count && settings.Steps[step] < 100; step++)
         {
             var percent = settings.Steps[step];
-            Agent.Traffic.Set(_key, (spec.ReleaseId, TrafficRole.Serving), (_previous, TrafficRole.Serving));
+            // Shares first, then roles: with both releases serving and no shares yet, each instance would weigh the
+            // same, and one canary beside one stable instance would get half the requests for a moment.
             Agent.Traffic.SetShares(_key, (spec.ReleaseId, percent), (_previous, 100 - percent));
+            Agent.Traffic.Set(_key, (spec.ReleaseId, TrafficRole.Serving), (_previous, TrafficRole.Serving));
             await Agent.ApplyAsync(cancellationToken).ConfigureAwait(false);
             _state = _state with { CanaryStep = step, Analysis = null };
             await Step(Phases.Canary, cancellationToken).ConfigureAwait(false);

@@ -31,14 +31,15 @@ public sealed class CanaryTests
         var deployment = (await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem();
 
         // Each step is seen in the status with its traffic split.
-        var seen = new Dictionary<string, double>();
+        var seen = new Dictionary<string, List<double>>();
         await Poll.UntilAsync(
             async ct =>
             {
                 var status = (await fixture.StatusAsync(ct)).Services.Single();
                 if (status.Deploying?.Step is { } step && step.StartsWith("canary ", StringComparison.Ordinal))
                 {
-                    seen[step] = status.Traffic.FirstOrDefault(t => t.Version == 2)?.Percent ?? 0;
+                    // The step is read from the store, the split live: at a step's end they can disagree once.
+                    (seen.TryGetValue(step, out var split) ? split : seen[step] = []).Add(Math.Round(status.Traffic.FirstOrDefault(t => t.Version == 2)?.Percent ?? 0));
                 }
 
                 return (await fixture.GetAsync(deployment.Id, ct)).Finished;
@@ -52,8 +53,10 @@ public sealed class CanaryTests
         ended.Status.ShouldBe("succeeded", ended.Reason);
         ended.Reason.ShouldNotBeNull().ShouldContain("every canary step passed");
         seen.Keys.ShouldBe(["canary 10%", "canary 50%"], ignoreOrder: true);
-        seen["canary 10%"].ShouldBe(10, 0.5, $"26 of 256; seen {string.Join(", ", seen)}");
-        seen["canary 50%"].ShouldBe(50, 0.5);
+        double Usual(string step) => seen[step].GroupBy(p => p).MaxBy(g => g.Count())!.Key;
+        var observed = string.Join("; ", seen.Select(s => $"{s.Key}: {string.Join(",", s.Value)}"));
+        Usual("canary 10%").ShouldBe(10, $"26 of 256; seen {observed}");
+        Usual("canary 50%").ShouldBe(50, observed);
         load.Failures.ShouldBeEmpty($"{load.Failures.Count} of {load.Requests} failed: {string.Join(" | ", load.Failures.Take(3))}");
         (await fixture.GetThroughEdgeAsync(new HttpClient(), "/", Token)).Body.ShouldBe("v2");
         await Poll.UntilAsync(() => fixture.Server!.Agent.Instances().All(i => i.Version == "v2"), "v1 is retired", Token);

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Capstan.Testing;
+
+namespace Capstan.Deployments.Tests.Canary;
+
+/// <summary>
+/// The canary with the example app itself (examples/hello, published once for the class): its FAULT_RATE and
+/// LATENCY_MS, its database-backed readiness, its JSON answers.
+/// </summary>
+public sealed class ExampleAppCanaryTests(ExampleAppCanaryTests.PublishedExample example) : IClassFixture<ExampleAppCanaryTests.PublishedExample>
+{
+    private const string Strategy = "{ canary: [10%, 50%, 100%], pause: 2s, min_requests: 50 }";
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>capstan.yaml running the published example as service 'web' of app 'shop' in 'staging'.</summary>
+    private string Manifest(string env = "") => $$"""
+        version: 1
+        app: shop
+        services:
+          web:
+            run: dotnet {{Path.Combine(example.Folder, "Hello.dll")}} --urls http://127.0.0.1:${PORT}
+            health: { readiness: /ready, liveness: /health, interval: 200ms, timeout: 2s }
+            route: { host: shop.localhost }
+            grace_period: 5s
+            drain_timeout: 5s
+            env:
+              APP_VERSION: "${CAPSTAN_VERSION}"
+              DATA_DIR: "${CAPSTAN_DATA_DIR}"
+              {{env}}
+        environments:
+          staging:
+            strategy: {{Strategy}}
+            progress_deadline: 60s
+        """;
+
+    [Theory]
+    [InlineData("COLOR: green", "succeeded")]
+    [InlineData("FAULT_RATE: \"0.05\"", "failed")]
+    [InlineData("LATENCY_MS: \"150\"", "failed")]
+    public async Task TheExampleApp_AsACanary_PromotesWhenHealthy_AndAbortsOnErrorsOrLatency(string env, string outcome)
+    {
+        await using var fixture = await DeploymentFixture.StartAsync(cancellationToken: Token);
+        var path = Path.Combine(fixture.Project, "capstan.yaml");
+        File.WriteAllText(path, Manifest());
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem(), Token);
+
+        File.WriteAllText(path, Manifest(env));
+        await using var load = new LoadLoop(fixture, workers: 4, pause: TimeSpan.FromMilliseconds(10));
+        var ended = await fixture.WaitAsync((await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem(), Token, TimeSpan.FromSeconds(90));
+        var before = load.Requests;
+        await Poll.UntilAsync(() => load.Requests > before + 50, "more load after the end", Token);
+        await load.StopAsync();
+
+        ended.Status.ShouldBe(outcome, ended.Reason);
+        var version = outcome == "succeeded" ? "v2" : "v1";
+        (await fixture.GetThroughEdgeAsync(new HttpClient(), "/", Token)).Body.ShouldContain($"\"version\":\"{version}\"");
+        if (outcome == "failed")
+        {
+            ended.Reason.ShouldNotBeNull().ShouldContain("canary step 10% failed the analysis");
+            ended.Reason.ShouldContain(env.StartsWith("FAULT", StringComparison.Ordinal) ? "points, above the 2 allowed" : "of canary requests slower than");
+        }
+
+        // Users saw no failure but the canary's own injected 500s.
+        load.Failures.ShouldAllBe(f => f == "500: injected fault (FAULT_RATE)", string.Join(" | ", load.Failures.Take(3)));
+        load.Failures.Count.ShouldBeLessThan(20);
+        await Poll.UntilAsync(() => fixture.Server!.Agent.Instances().All(i => i.Version == version), $"only {version} runs", Token);
+    }
+
+    /// <summary>examples/hello copied (without build output) and published once, Release, into a temp folder.</summary>
+    public sealed class PublishedExample : IAsyncLifetime
+    {
+        private readonly TempDirectory _folder = new("capstan-hello-");
+
+        public string Folder => Path.Combine(_folder.Path, "out");
+
+        public async ValueTask InitializeAsync()
+        {
+            var source = Path.Combine(_folder.Path, "src");
+            Copy(RepositoryRoot.Combine("examples", "hello"), source);
+            File.Copy(RepositoryRoot.Combine("nuget.config"), Path.Combine(source, "nuget.config"));
+            using var publish = Process.Start(new ProcessStartInfo("dotnet")
+            {
+                ArgumentList = { "publish", Path.Combine(source, "Hello.csproj"), "-c", "Release", "-o", Folder, "--nologo", "-v", "quiet" },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var output = publish.StandardOutput.ReadToEndAsync();
+            var errors = publish.StandardError.ReadToEndAsync();
+            await publish.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+            if (publish.ExitCode != 0 || !File.Exists(Path.Combine(Folder, "Hello.dll")))
+            {
+                throw new InvalidOperationException($"publishing examples/hello failed ({publish.ExitCode}):\n{await output}\n{await errors}");
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _folder.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        private static void Copy(string from, string to)
+        {
+            Directory.CreateDirectory(to);
+            string[] skipped = ["bin", "obj", "out", "TestResults", ".capstan", "data"];
+            foreach (var directory in Directory.EnumerateDirectories(from).Where(d => !skipped.Contains(Path.GetFileName(d))))
+            {
+                Copy(directory, Path.Combine(to, Path.GetFileName(directory)));
+            }
+
+            foreach (var file in Directory.EnumerateFiles(from))
+            {
+                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            }
+        }
+    }
+}
