@@ -48,14 +48,61 @@ public static class MasterKeySource
                 "it is created with the first secret stored");
         }
 
-        var key = MasterKey.Generate();
-        if (!TryCreateFile(file, key))
+        // Creators take turns (an flock on master.key.lock, released by the kernel if a process dies): a rename cannot
+        // be trusted to refuse an existing target on every file system (.NET falls back to a checked rename where hard
+        // links are not supported), and two creators must never end with two keys.
+        // The lock file is removed by each holder once the key exists; a creator that still holds the removed file's
+        // lock, or one that makes a new lock file after that, finds the key and only reads it.
+        var lockPath = Path.Combine(capstanDirectory, FileName + ".lock");
+        using (AcquireCreationLock(lockPath))
         {
-            key.Dispose();
-            key = ReadFile(file); // another process created it first: use theirs
+            try
+            {
+                if (File.Exists(file))
+                {
+                    return new KeyRing(ReadFile(file), Display(file), others); // another process or thread created it first
+                }
+
+                var key = MasterKey.Generate();
+                if (!TryCreateFile(file, key))
+                {
+                    key.Dispose();
+                    key = ReadFile(file);
+                }
+
+                return new KeyRing(key, Display(file), others);
+            }
+            finally
+            {
+                if (File.Exists(file))
+                {
+                    File.Delete(lockPath);
+                }
+            }
+        }
+    }
+
+    private static FileStream AcquireCreationLock(string path)
+    {
+        CapstanDirectory.Ensure(Path.GetDirectoryName(path)!);
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
         }
 
-        return new KeyRing(key, Display(file), others);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, options);
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(10); // another creator holds it for the few milliseconds a key file takes
+            }
+        }
     }
 
     /// <summary>Writes a new key file that must not exist yet, with mode 0600 from the start; false when it already exists.</summary>
@@ -63,7 +110,8 @@ public static class MasterKeySource
     {
         ArgumentNullException.ThrowIfNull(key);
         CapstanDirectory.Ensure(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        // Unique per attempt, not per process: two threads of one process (the server starting its parts) may race too.
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
