@@ -57,7 +57,9 @@ public sealed class ExampleAppCanaryTests(ExampleAppCanaryTests.PublishedExample
         (await fixture.GetThroughEdgeAsync(new HttpClient(), "/", Token)).Body.ShouldContain($"\"version\":\"{version}\"");
         if (outcome == "failed")
         {
-            ended.Reason.ShouldNotBeNull().ShouldContain("canary step 10% failed the analysis");
+            // The example's faults are random: a small first step can pass by luck (1 error in 60 is within 2 points),
+            // and the next, with more traffic, catches it. Aborted by the analysis either way, before 100%.
+            ended.Reason.ShouldNotBeNull().ShouldMatch("^canary step (10|50)% failed the analysis");
             ended.Reason.ShouldContain(env.StartsWith("FAULT", StringComparison.Ordinal) ? "points, above the 2 allowed" : "of canary requests slower than");
         }
 
