@@ -396,6 +396,7 @@ public static class ApiEndpoints
         {
             var release = await api.Store.Releases.GetAsync(deployment.ReleaseId, cancellationToken).ConfigureAwait(false);
             var spec = api.Agent.Specs.Find(deployment.ReleaseId);
+            var state = StateOf(deployment);
             views.Add(new DeploymentView
             {
                 Id = deployment.Id,
@@ -409,8 +410,8 @@ public static class ApiEndpoints
                 Status = StatusText(deployment.Status),
                 Step = deployment.Step,
                 Reason = deployment.Reason,
-                Analysis = StateOf(deployment)?.Analysis,
-                Approval = StateOf(deployment)?.Approval is { } approval
+                Analysis = state?.Analysis,
+                Approval = state?.Approval is { } approval
                     ? $"{approval.Approvals.Count} of {approval.Reviewers} approval(s){(approval.Approvals.Count == 0 ? "" : " by " + string.Join(", ", approval.Approvals.Select(a => a.By)))}; " +
                       (approval.RejectedBy is { } rejecter ? $"rejected by {rejecter}" : $"expires {approval.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC")
                     : null,

@@ -74,9 +74,6 @@ public sealed record ApprovalState
     /// <summary>The token that started the deployment: it cannot approve it.</summary>
     public required string RequestedBy { get; init; }
 
-    /// <summary>The deployments started by the same request (one per service), approved and rejected together.</summary>
-    public required string Batch { get; init; }
-
     public IReadOnlyList<ApprovalVote> Approvals { get; init; } = [];
 
     /// <summary>Who rejected it and why, once someone did.</summary>

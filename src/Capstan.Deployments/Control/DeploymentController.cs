@@ -79,13 +79,13 @@ public sealed class DeploymentController : IAsyncDisposable
         }
 
         var unfinished = await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false);
-        foreach (var deployment in unfinished.Where(d => TryParse(d.State)?.Phase != Phases.Queued))
+        foreach (var deployment in unfinished.Where(d => d.Step != Phases.Queued))
         {
             Launch(deployment, resumed: true);
         }
 
         // Queued deployments wait on: the first of each free environment starts now.
-        foreach (var environment in unfinished.Where(d => TryParse(d.State)?.Phase == Phases.Queued).Select(d => d.Environment).Distinct(StringComparer.Ordinal))
+        foreach (var environment in unfinished.Where(d => d.Step == Phases.Queued).Select(d => d.Environment).Distinct(StringComparer.Ordinal))
         {
             await DequeueAsync(app, environment, cancellationToken).ConfigureAwait(false);
         }
@@ -141,7 +141,7 @@ public sealed class DeploymentController : IAsyncDisposable
         }
 
         var created = new List<Deployment>();
-        string? batch = null;
+        var batch = StateId.New("batch", _clock);
         foreach (var spec in specs)
         {
             var state = new DeployState
@@ -159,12 +159,10 @@ public sealed class DeploymentController : IAsyncDisposable
                         Reviewers = approval.Reviewers,
                         ExpiresAt = _clock.GetUtcNow() + approval.Timeout.Value,
                         RequestedBy = overrides?.Token ?? author,
-                        Batch = batch ??= StateId.New("batch", _clock),
                     }
                     : null,
+                Batch = batch,
             };
-            batch ??= StateId.New("batch", _clock);
-            state = state with { Batch = batch };
             created.Add(await CreateAsync(spec, target.Strategy.Kind, state, author, "deploy", cancellationToken, queued).ConfigureAwait(false));
         }
 
@@ -209,7 +207,7 @@ public sealed class DeploymentController : IAsyncDisposable
     private async Task<bool> IsBusyAsync(string app, string environment, CancellationToken cancellationToken) =>
         _running.Keys.Any(k => k.App == app && k.Environment == environment)
         || (await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false))
-            .Any(d => d.Environment == environment && TryParse(d.State)?.Phase == Phases.Queued);
+            .Any(d => d.Environment == environment && d.Step == Phases.Queued);
 
     /// <summary>Starts the oldest queued request of the environment (all its services) when nothing runs there.</summary>
     private async Task DequeueAsync(string app, string environment, CancellationToken cancellationToken)
@@ -223,7 +221,7 @@ public sealed class DeploymentController : IAsyncDisposable
             }
 
             var queued = (await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false))
-                .Where(d => d.Environment == environment && TryParse(d.State)?.Phase == Phases.Queued)
+                .Where(d => d.Environment == environment && d.Step == Phases.Queued)
                 .ToList();
             if (queued.Count == 0)
             {
@@ -493,7 +491,7 @@ public sealed class DeploymentController : IAsyncDisposable
             throw new DeploymentException($"deployment {deploymentId} already ended ({deployment.Status.ToString().ToLowerInvariant()}); there is nothing to {verb}") { Kind = DeploymentErrorKind.Conflict };
         }
 
-        if (verb == "abort" && TryParse(deployment.State)?.Phase == Phases.Queued)
+        if (verb == "abort" && deployment.Step == Phases.Queued)
         {
             // A queued deployment never started: aborting it takes it out of the queue.
             var cancelled = await FinishAsync(deployment, DeploymentStatus.Cancelled, $"taken out of the queue by {author}", cancellationToken).ConfigureAwait(false);
@@ -542,8 +540,9 @@ public sealed class DeploymentController : IAsyncDisposable
             throw new DeploymentException($"app {app} has no deployment {deploymentId}") { Kind = DeploymentErrorKind.NotFound };
         }
 
-        var approval = TryParse(deployment.State)?.Approval;
-        if (deployment.FinishedAt is not null || approval is null || TryParse(deployment.State)?.Phase != Phases.AwaitingApproval)
+        var requested = TryParse(deployment.State);
+        var approval = requested?.Approval;
+        if (deployment.FinishedAt is not null || approval is null || requested!.Phase != Phases.AwaitingApproval)
         {
             throw new DeploymentException(
                 $"deployment {deploymentId} is not awaiting approval ({(deployment.FinishedAt is null ? $"step '{deployment.Step}'" : deployment.Status.ToString().ToLowerInvariant())})")
@@ -564,7 +563,7 @@ public sealed class DeploymentController : IAsyncDisposable
 
         // The same vote on every deployment of the request, each saved with its revision (the run only reads them).
         var unfinished = await _store.Deployments.ListUnfinishedAsync(app, cancellationToken).ConfigureAwait(false);
-        foreach (var member in unfinished.Where(d => TryParse(d.State)?.Approval?.Batch == approval.Batch))
+        foreach (var member in unfinished.Where(d => d.Step == Phases.AwaitingApproval && TryParse(d.State)?.Batch == requested.Batch))
         {
             var current = member;
             while (current is not null)
@@ -591,7 +590,7 @@ public sealed class DeploymentController : IAsyncDisposable
         }
 
         await _vault.AppendAuditAsync(
-            new AuditRecord(author, reject is null ? "deploy.approve" : "deploy.reject", deployment.App, deployment.Environment, TryParse(deployment.State)?.Service ?? "?", null, reject is null ? deployment.Id : $"{deployment.Id}: {reject}"),
+            new AuditRecord(author, reject is null ? "deploy.approve" : "deploy.reject", deployment.App, deployment.Environment, requested.Service, null, reject is null ? deployment.Id : $"{deployment.Id}: {reject}"),
             cancellationToken).ConfigureAwait(false);
         return (await _store.Deployments.GetAsync(deploymentId, cancellationToken).ConfigureAwait(false))!;
     }
