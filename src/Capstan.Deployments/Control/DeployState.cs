@@ -47,6 +47,9 @@ public sealed record DeployState
     /// <summary>The deployments started by the same request, one per service: queued, approved and rejected together.</summary>
     public string? Batch { get; init; }
 
+    /// <summary>Guard alerts that fired when the deployment was forced past them: they do not abort it.</summary>
+    public IReadOnlyList<string> GuardsOverridden { get; init; } = [];
+
     /// <summary>The approvals the deployment waits for, when its environment asks for them.</summary>
     public ApprovalState? Approval { get; init; }
 

@@ -47,9 +47,13 @@ public sealed class DeploymentController : IAsyncDisposable
         _clock = clock;
         _logger = logger ?? NullLogger.Instance;
         Planner = new ReleasePlanner(store, agent.Specs, clock);
+        Guards.Fired += AbortGuarded;
     }
 
     public ReleasePlanner Planner { get; }
+
+    /// <summary>Firing <c>guard: true</c> alerts: they block deployments of their environment and abort those under way.</summary>
+    public DeploymentGuards Guards { get; } = new();
 
     /// <summary>
     /// Rebuilds the traffic table of <paramref name="app"/> from its deployments, resumes or fails the unfinished ones,
@@ -126,6 +130,7 @@ public sealed class DeploymentController : IAsyncDisposable
         }
 
         var forced = target is null ? null : CheckFreeze(target, overrides);
+        var guarded = CheckGuards(manifest.App, environment, overrides);
         var digests = await Planner.ResolveArtifactsAsync(manifest, artifactDigest, serviceDigests, cancellationToken).ConfigureAwait(false);
         if (target is not null)
         {
@@ -137,6 +142,13 @@ public sealed class DeploymentController : IAsyncDisposable
         {
             await _vault.AppendAuditAsync(
                 new AuditRecord(author, "deploy.force", manifest.App, environment, string.Join(",", specs.Select(s => s.Service)), null, $"freeze {forced}: {overrides!.Reason}"),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        if (guarded.Count > 0)
+        {
+            await _vault.AppendAuditAsync(
+                new AuditRecord(author, "deploy.force", manifest.App, environment, string.Join(",", specs.Select(s => s.Service)), null, $"guard {string.Join(", ", guarded.Select(g => g.Alert))} firing: {overrides!.Reason}"),
                 cancellationToken).ConfigureAwait(false);
         }
 
@@ -162,6 +174,7 @@ public sealed class DeploymentController : IAsyncDisposable
                     }
                     : null,
                 Batch = batch,
+                GuardsOverridden = [.. guarded.Select(g => g.Alert)],
             };
             created.Add(await CreateAsync(spec, target.Strategy.Kind, state, author, "deploy", cancellationToken, queued).ConfigureAwait(false));
         }
@@ -290,6 +303,34 @@ public sealed class DeploymentController : IAsyncDisposable
             : throw new DeploymentException(
                 $"environment '{target.Name}' is frozen: {freeze}. Deploy with --force --reason \"…\" to override (audited); rollbacks are always allowed")
             { Kind = DeploymentErrorKind.Conflict };
+    }
+
+    /// <summary>
+    /// Refuses a deployment while a guard alert of the environment fires, unless forced with a reason; returns the
+    /// guards overridden, which then do not abort the forced deployment (alerts that start firing later still do).
+    /// </summary>
+    private IReadOnlyList<FiringGuard> CheckGuards(string app, string environment, DeployOverride? overrides)
+    {
+        var firing = Guards.Firing(app, environment);
+        if (firing.Count == 0)
+        {
+            return [];
+        }
+
+        return overrides is { Force: true }
+            ? firing
+            : throw new DeploymentException(
+                $"environment '{environment}' is guarded: alert {string.Join("; ", firing)} fires. Deployments wait until it resolves; 'capstan rollback {environment}' is allowed, or deploy with --force --reason \"…\" (audited)")
+            { Kind = DeploymentErrorKind.Conflict };
+    }
+
+    /// <summary>A guard started firing: every deployment under way in its environment stops, and the previous release serves.</summary>
+    private void AbortGuarded(string app, string environment, IReadOnlyList<FiringGuard> started)
+    {
+        foreach (var run in _runs.Values.Where(r => r.Key.App == app && r.Key.Environment == environment))
+        {
+            run.RequestGuardAbort(started);
+        }
     }
 
     /// <summary>

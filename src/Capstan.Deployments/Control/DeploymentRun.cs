@@ -23,6 +23,7 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     private DateTimeOffset? _canaryTrafficSince;
     private readonly CancellationTokenSource _rollback = new();
     private string? _rolledBackBy;
+    private string? _guardedBy;
 
     public ServiceKey Key => _key;
 
@@ -33,6 +34,23 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
     public void RequestRollback(string author)
     {
         Interlocked.CompareExchange(ref _rolledBackBy, author, null);
+        _rollback.Cancel();
+        _wake.Release();
+    }
+
+    /// <summary>
+    /// A guard alert of the environment started firing: the deployment stops where it is and the previous release
+    /// serves, as after a failure. Rollbacks and guards this deployment was forced past are not stopped.
+    /// </summary>
+    public void RequestGuardAbort(IReadOnlyList<FiringGuard> started)
+    {
+        var stopping = started.Where(g => !_state.GuardsOverridden.Contains(g.Alert)).ToList();
+        if (_deployment.Strategy == "rollback" || stopping.Count == 0)
+        {
+            return;
+        }
+
+        Interlocked.CompareExchange(ref _guardedBy, string.Join("; ", stopping), null);
         _rollback.Cancel();
         _wake.Release();
     }
@@ -86,6 +104,14 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
                 return;
             }
 
+            // A guard that fires while the deployment waited (queued, or for approval) stops it before it starts.
+            if (!_state.Switched && _deployment.Strategy != "rollback"
+                && controller.Guards.Firing(_key.App, _key.Environment).Where(g => !_state.GuardsOverridden.Contains(g.Alert)).ToList() is { Count: > 0 } firing)
+            {
+                await FailAsync($"blocked: guard alert {string.Join("; ", firing)} fires in '{_key.Environment}'; deploy again once it resolves", cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             if (_state.Switched)
             {
                 await FinishSwitchAsync(cancellationToken).ConfigureAwait(false);
@@ -114,6 +140,10 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         catch (Exception ex) when (_rolledBackBy is { } by && !stopping.IsCancellationRequested && ex is OperationCanceledException or DeploymentFailedException)
         {
             await FailAsync($"rolled back by {by} during step '{_deployment.Step}'; the previous release serves", stopping, DeploymentStatus.RolledBack).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (_guardedBy is { } guard && !stopping.IsCancellationRequested && ex is OperationCanceledException or DeploymentFailedException)
+        {
+            await FailAsync($"aborted during step '{_deployment.Step}': guard alert {guard} fired; the previous release serves", stopping).ConfigureAwait(false);
         }
         catch (DeploymentFailedException ex)
         {
