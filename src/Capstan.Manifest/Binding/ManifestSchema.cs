@@ -125,6 +125,7 @@ internal static class ManifestSchema
             Env = f.Optional("env", EnvMap, "Environment variables of every instance; values may use ${secret:NAME} and ${VAR}.", Empty<Template>()),
             GracePeriod = f.Optional("grace_period", AnyDuration, "Time between SIGTERM and SIGKILL when an instance stops.", Duration.FromSeconds(30)),
             DrainTimeout = f.Optional("drain_timeout", AnyDuration, "How long in-flight requests may take once traffic moves away from an instance.", Duration.FromSeconds(30)),
+            Metrics = f.OptionalOrNull("metrics", UrlPath, "Path of the instances' Prometheus metrics (e.g. /metrics), scraped every 15 s."),
         };
     }).AtMostOneOf("replicas", "scale");
 
@@ -340,6 +341,44 @@ internal static class ManifestSchema
         return channel;
     }).ExactlyOneOf("webhook", "slack", "email", "command");
 
+    private static readonly ObjectShape<RouteTimings> Timings = new("route_timings", "When a severity's notifications go out.", f => new RouteTimings(
+        f.Optional("group_wait", AnyDuration, "Wait before a new group's first notification, for more alerts to join it.", RouteTimings.Warning.GroupWait),
+        f.Optional("group_interval", PositiveDuration, "Wait before notifying changes of a group already notified.", RouteTimings.Warning.GroupInterval),
+        f.Optional("repeat_interval", PositiveDuration, "Wait before repeating an unchanged, unacknowledged firing alert.", RouteTimings.Warning.RepeatInterval)));
+
+    private static readonly ObjectShape<AlertRouting> Routing = new("routing", "Notification timings per severity; info alerts are recorded, never sent.", f => new AlertRouting(
+        f.Optional("critical", Timings, "Timings of critical alerts (default: at once, updates after 1m, repeats every 1h).", RouteTimings.Critical),
+        f.Optional("warning", Timings, "Timings of warnings (default: 30s, 5m, 4h, as Alertmanager).", RouteTimings.Warning)));
+
+    private static readonly ObjectShape<OnCallPolicy> OnCall = new("oncall", "Who is paged, in turns, and when a page escalates.", f =>
+    {
+        var people = f.Required("people", new MapShape<string>(ResourceName, Name, "people to the channel that pages them"), "People in rotation order, each with the notification channel that pages them.", Empty<string>());
+        var shift = f.Optional("shift", PositiveDuration, "Length of one person's turn.", new Duration(TimeSpan.FromDays(7)));
+        var handoff = f.Optional("handoff", PointInTime, "When a turn starts: a weekday and time (Mon 09:00) or a date and time (2026-01-05 09:00).", null);
+        var zone = f.Optional("timezone", new TimeZoneShape(), "IANA time zone the handoff is read in.", TimeZoneInfo.Utc);
+        var escalate = f.OptionalValue("escalate_after", PositiveDuration, "Time a page may go unacknowledged before the next person is paged (default: the severity's response target).");
+        if (people.Count == 0)
+        {
+            f.Error("people", ErrorCodes.OutOfRange, $"{SourceMap.Display(f.Path)}/people names nobody; a rotation needs at least one person");
+        }
+
+        // A weekly handoff counts from the week of Monday 2024-01-01; shifts then follow each other from it.
+        var anchor = handoff switch
+        {
+            { Day: { } day } point => new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Unspecified).AddDays(((int)day + 6) % 7) + point.Time.ToTimeSpan(),
+            { } point => point.DateTime,
+            null => new DateTime(2024, 1, 1, 9, 0, 0, DateTimeKind.Unspecified),
+        };
+        return new OnCallPolicy
+        {
+            People = [.. people.Select(p => new OnCallPerson(p.Key, p.Value))],
+            Shift = shift,
+            Handoff = anchor,
+            TimeZone = zone,
+            EscalateAfter = escalate,
+        };
+    });
+
     // ---- backups and secrets --------------------------------------------------------------------
 
     private static readonly ObjectShape<BackupRetention> Retention = new ObjectShape<BackupRetention>("keep", "How many backups to keep per period; periods not written keep none.", f =>
@@ -406,6 +445,8 @@ internal static class ManifestSchema
         Environments = f.Optional("environments", new MapShape<DeploymentEnvironment>(ResourceName, EnvironmentShape, "environment names to environments"), "Deployment targets, by name, in promotion order.", Empty<DeploymentEnvironment>()),
         Alerts = f.Optional("alerts", new ListShape<AlertRule>(Alert), "Alert rules.", []),
         Notifications = f.Optional("notifications", new MapShape<NotificationChannel>(ResourceName, Channel, "channel names to channels"), "Notification channels, by name.", Empty<NotificationChannel>()),
+        Routing = f.Optional("routing", Routing, "Notification timings per severity.", AlertRouting.Default),
+        OnCall = f.OptionalOrNull("oncall", OnCall, "The on-call rotation and its escalation."),
         Backups = f.Optional("backups", new MapShape<BackupPolicy>(ResourceName, Backup, "backup names to backups"), "Backups, by name.", Empty<BackupPolicy>()),
         Secrets = f.Optional("secrets", new MapShape<SecretDeclaration>(VariableName, Secret, "secret names to declarations"), "Secrets the application uses, by name.", Empty<SecretDeclaration>()),
     });

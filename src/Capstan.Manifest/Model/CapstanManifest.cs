@@ -21,6 +21,12 @@ public sealed record CapstanManifest
 
     public required IReadOnlyDictionary<string, NotificationChannel> Notifications { get; init; }
 
+    /// <summary>Notification timings per severity (<c>routing:</c>).</summary>
+    public AlertRouting Routing { get; init; } = AlertRouting.Default;
+
+    /// <summary>The on-call rotation, when the file has one.</summary>
+    public OnCallPolicy? OnCall { get; init; }
+
     public required IReadOnlyDictionary<string, BackupPolicy> Backups { get; init; }
 
     public required IReadOnlyDictionary<string, SecretDeclaration> Secrets { get; init; }

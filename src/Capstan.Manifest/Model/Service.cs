@@ -31,6 +31,9 @@ public sealed record Service
 
     /// <summary>How long in-flight requests may take to finish once traffic moves away from an instance.</summary>
     public required Duration DrainTimeout { get; init; }
+
+    /// <summary>Path of the instances' Prometheus metrics endpoint, scraped by Capstan; null when they expose none.</summary>
+    public string? Metrics { get; init; }
 }
 
 /// <summary>HTTP probes: readiness gates traffic, liveness restarts an instance that hangs.</summary>

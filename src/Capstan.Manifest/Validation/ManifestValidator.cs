@@ -34,6 +34,7 @@ internal sealed class ManifestValidator
         validator.CheckServices();
         validator.CheckEnvironments();
         validator.CheckAlerts();
+        validator.CheckOnCall();
         validator.CheckSecrets(references);
         validator.CheckBackups();
         validator.CheckReservedVariables();
@@ -211,6 +212,19 @@ internal sealed class ManifestValidator
                     _bag.Warning(_map.Value(path + "/runbook"), ErrorCodes.MissingFile,
                         $"runbook '{runbook}' of {label} does not exist (looked for {Path.GetRelativePath(_baseDirectory, file)} beside capstan.yaml)");
                 }
+            }
+        }
+    }
+
+    /// <summary>Each person of the rotation is paged through a declared channel.</summary>
+    private void CheckOnCall()
+    {
+        foreach (var person in _manifest.OnCall?.People ?? [])
+        {
+            if (!_manifest.Notifications.ContainsKey(person.Notify))
+            {
+                _bag.Error(_map.Value(SourceMap.Path("oncall", "people", person.Name)), ErrorCodes.UnknownChannel,
+                    Unknown($"on-call person '{person.Name}' is paged through unknown channel '{person.Notify}'", person.Notify, [.. _manifest.Notifications.Keys], "channels (the notifications section)"));
             }
         }
     }

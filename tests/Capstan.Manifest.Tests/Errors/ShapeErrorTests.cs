@@ -109,7 +109,7 @@ public sealed class ShapeErrorTests
             """);
 
         result.ShouldReportOnly(ErrorCodes.UnknownKey, 3, 1,
-            "expected one of: version, app, services, pipeline, environments, alerts, notifications, backups, secrets");
+            "expected one of: version, app, services, pipeline, environments, alerts, notifications, routing, oncall, backups, secrets");
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class JsonSchemaTests
 
         schema.Title.ShouldBe("capstan.yaml");
         schema.ActualSchema.ActualProperties.Keys.ShouldBe(
-            ["version", "app", "services", "pipeline", "environments", "alerts", "notifications", "backups", "secrets"]);
+            ["version", "app", "services", "pipeline", "environments", "alerts", "notifications", "routing", "oncall", "backups", "secrets"]);
         schema.ActualSchema.RequiredProperties.ShouldBe(["version", "app"], ignoreOrder: true);
     }
 
