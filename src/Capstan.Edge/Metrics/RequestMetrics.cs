@@ -113,6 +113,13 @@ public sealed class RequestMetrics
         };
     }
 
+    /// <summary>
+    /// The counts of every series since it began, in order: counters for a metrics engine to sample. A series that
+    /// was forgotten (silent for the whole retention) starts again from zero, as a restarted process's counters do.
+    /// </summary>
+    public IReadOnlyList<RequestTotals> Counters() =>
+        [.. _series.Values.Select(s => s.Counters()).OrderBy(t => t.Backend, StringComparer.Ordinal).ThenBy(t => t.Server, StringComparer.Ordinal)];
+
     /// <summary>Counts one request from its log line's names, without allocating once the series exists.</summary>
     internal void Record(ReadOnlySpan<byte> backend, ReadOnlySpan<byte> server, int status, int totalMs)
     {
@@ -187,6 +194,11 @@ public sealed class RequestMetrics
         private readonly int[] _maxMs = new int[SlotCount];
         private readonly int[] _buckets = new int[SlotCount * LatencyBuckets.Count];
         private long _lastSecond = long.MinValue;
+        private long _allRequests;
+        private long _allServerErrors;
+        private long _allTimed;
+        private long _allSumMs;
+        private readonly long[] _allBuckets = new long[LatencyBuckets.Count];
 
         public Series(string backend, string server)
         {
@@ -219,23 +231,37 @@ public sealed class RequestMetrics
                 }
 
                 _requests[slot]++;
+                _allRequests++;
                 if (status is >= 500 and <= 599)
                 {
                     _serverErrors[slot]++;
+                    _allServerErrors++;
                 }
 
                 if (totalMs >= 0)
                 {
+                    var bucket = LatencyBuckets.IndexOf(totalMs);
                     _timed[slot]++;
                     _sumMs[slot] += totalMs;
                     _maxMs[slot] = Math.Max(_maxMs[slot], totalMs);
-                    _buckets[(slot * LatencyBuckets.Count) + LatencyBuckets.IndexOf(totalMs)]++;
+                    _buckets[(slot * LatencyBuckets.Count) + bucket]++;
+                    _allTimed++;
+                    _allSumMs += totalMs;
+                    _allBuckets[bucket]++;
                 }
 
                 if (second > _lastSecond)
                 {
                     Interlocked.Exchange(ref _lastSecond, second);
                 }
+            }
+        }
+
+        public RequestTotals Counters()
+        {
+            lock (_lock)
+            {
+                return new RequestTotals(Backend, Server, _allRequests, _allServerErrors, _allTimed, _allSumMs, [.. _allBuckets]);
             }
         }
 

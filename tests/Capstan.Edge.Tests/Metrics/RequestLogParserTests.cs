@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 using Capstan.Edge.Metrics;
-using Capstan.Edge.Tests.Support;
 using Capstan.Testing;
 
 namespace Capstan.Edge.Tests.Metrics;

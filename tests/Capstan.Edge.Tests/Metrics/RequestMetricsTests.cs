@@ -1,5 +1,5 @@
 using Capstan.Edge.Metrics;
-using Capstan.Edge.Tests.Support;
+using Capstan.Testing;
 
 namespace Capstan.Edge.Tests.Metrics;
 
@@ -177,5 +177,28 @@ public sealed class RequestMetricsTests
 
         metrics.ActiveServers().Count.ShouldBe(RequestMetrics.MaxSeries);
         metrics.DroppedRequests.ShouldBe(10);
+    }
+
+    [Fact]
+    public void Counters_CountEverythingSinceTheSeriesBegan_BeyondTheWindows()
+    {
+        var metrics = new RequestMetrics(_clock);
+        metrics.Record("shop-prod-web", "i1", 200, 3);
+        metrics.Record("shop-prod-web", "i1", 503, 40);
+        _clock.Advance(TimeSpan.FromSeconds(299));
+        metrics.Record("shop-prod-web", "i1", 200, -1);
+        metrics.Record("shop-prod-web", "i2", 500, 2);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+
+        metrics.Snapshot("shop-prod-web", "i1", RequestMetrics.Retention).Requests.ShouldBe(1, "the first two left the ring");
+        var totals = metrics.Counters();
+        totals.Select(t => t.Server).ShouldBe(["i1", "i2"]);
+        var i1 = totals[0];
+        (i1.Requests, i1.ServerErrors, i1.Timed, i1.SumMs).ShouldBe((3L, 1L, 2L, 43L));
+        i1.Buckets.Count.ShouldBe(RequestTotals.BucketUpperBoundsMs.Count + 1);
+        i1.Buckets[LatencyBuckets.IndexOf(3)].ShouldBe(1);
+        i1.Buckets[LatencyBuckets.IndexOf(40)].ShouldBe(1);
+        i1.Buckets.Sum().ShouldBe(2);
+        (totals[1].Requests, totals[1].ServerErrors).ShouldBe((1L, 1L));
     }
 }
