@@ -54,7 +54,14 @@ internal sealed class ServerClient : IDisposable
     public Task<TResult> PostAsync<TBody, TResult>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TResult> type, CancellationToken cancellationToken) =>
         SendAsync(() => _http.PostAsJsonAsync(path, body, bodyType, cancellationToken), type, cancellationToken);
 
-    private async Task<T> SendAsync<T>(Func<Task<HttpResponseMessage>> send, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    public Task<TResult> DeleteAsync<TResult>(string path, JsonTypeInfo<TResult> type, CancellationToken cancellationToken) =>
+        SendAsync(() => _http.DeleteAsync(path, cancellationToken), type, cancellationToken);
+
+    /// <summary>A text answer (a Markdown document, the Prometheus exposition) as it is.</summary>
+    public Task<string> GetTextAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync<string>(() => _http.GetAsync(path, cancellationToken), null, cancellationToken);
+
+    private async Task<T> SendAsync<T>(Func<Task<HttpResponseMessage>> send, JsonTypeInfo<T>? type, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
@@ -68,9 +75,14 @@ internal sealed class ServerClient : IDisposable
 
         using (response)
         {
+            if (response.IsSuccessStatusCode && type is null)
+            {
+                return (T)(object)await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (response.IsSuccessStatusCode)
             {
-                return await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false)
+                return await response.Content.ReadFromJsonAsync(type!, cancellationToken).ConfigureAwait(false)
                     ?? throw new CommandException($"the server at {Url} answered an empty body");
             }
 
