@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Capstan.Testing;
 
 namespace Capstan.Observability.Tests.Exposition.Support;
 
@@ -14,6 +15,7 @@ internal sealed class RawHttpServer : IAsyncDisposable
     private readonly Func<Stream, CancellationToken, Task> _respond;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _requests = [];
+    private readonly List<Task> _serving = [];
     private readonly Task _accepting;
 
     private RawHttpServer(Func<Stream, CancellationToken, Task> respond)
@@ -86,6 +88,14 @@ internal sealed class RawHttpServer : IAsyncDisposable
             // Stopping the listener ends the accept loop one way or another.
         }
 
+        // Each connection ends on the cancellation; wait for them so none uses the token source once it is disposed.
+        Task[] serving;
+        lock (_serving)
+        {
+            serving = [.. _serving];
+        }
+
+        await Task.WhenAll(serving).DefaultTimeout();
         _stop.Dispose();
     }
 
@@ -94,7 +104,10 @@ internal sealed class RawHttpServer : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _ = ServeAsync(client);
+            lock (_serving)
+            {
+                _serving.Add(ServeAsync(client));
+            }
         }
     }
 
