@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Capstan.Observability.Exposition;
 
@@ -509,7 +508,7 @@ public sealed class PrometheusTextParserTests
     }
 
     [Fact]
-    public void AMegabyteOfExposition_ParsesInMilliseconds()
+    public void AMegabyteOfExposition_ParsesWhole()
     {
         var text = new StringBuilder();
         text.Append("# HELP http_request_duration_seconds Request duration.\n# TYPE http_request_duration_seconds histogram\n");
@@ -526,21 +525,13 @@ public sealed class PrometheusTextParserTests
             text.Append("http_request_duration_seconds_count{").Append(labels).Append("} ").Append(series * 7).Append('\n');
         }
 
-        var input = text.ToString();
-        PrometheusTextParser.Parse(input).Problems.ShouldBeEmpty();
-        var best = TimeSpan.MaxValue;
-        for (var run = 0; run < 5; run++)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var result = PrometheusTextParser.Parse(input);
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            best = elapsed < best ? elapsed : best;
-            result.Families.Single().Samples.Count.ShouldBeGreaterThan(5000);
-        }
+        var result = PrometheusTextParser.Parse(text.ToString());
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"1 MiB parsed in {best.TotalMilliseconds:0.0} ms at best of 5");
-
-        // About 40 ms of CPU (Debug build, roughly half of it building LabelSets); the wall-clock bound allows for a busy CI machine.
-        best.ShouldBeLessThan(TimeSpan.FromSeconds(1));
+        // Its speed is measured in bench/, not asserted here.
+        result.Problems.ShouldBeEmpty();
+        var family = result.Families.ShouldHaveSingleItem();
+        family.Type.ShouldBe(MetricType.Histogram);
+        family.Samples.Count.ShouldBeGreaterThan(5000);
+        family.Samples.Count(s => s.Name == "http_request_duration_seconds_count").ShouldBe(family.Samples.Count / 14);
     }
 }
