@@ -150,7 +150,7 @@ public abstract partial class StateStoreContract
     }
 
     [Fact]
-    public async Task AcknowledgeIncident_ConcurrentlyByTwoPeople_ExactlyOneSucceeds()
+    public async Task AcknowledgeIncident_ConcurrentlyBySeveralPeople_ExactlyOneSucceeds()
     {
         await Store.Incidents.CreateAsync(NewIncident("inc_1"), Ct).DefaultTimeout();
 
