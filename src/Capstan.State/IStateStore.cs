@@ -2,7 +2,8 @@ namespace Capstan.State;
 
 /// <summary>
 /// What Capstan remembers between commands: pipeline runs, artifacts, releases, deployments,
-/// encrypted secrets, the audit log, alert states and API tokens. Open one with <see cref="StateStore.OpenAsync"/>.
+/// encrypted secrets, the audit log, alert states, API tokens, incidents with their timelines, silences and the
+/// notification delivery log. Open one with <see cref="StateStore.OpenAsync"/>.
 /// </summary>
 /// <remarks>
 /// Each call made through the sub-stores of this object runs in its own transaction.
@@ -52,6 +53,14 @@ public interface IStateSession
     IKeyStore Keys { get; }
 
     ITokenStore Tokens { get; }
+
+    /// <summary>Incidents and their timelines.</summary>
+    IIncidentStore Incidents { get; }
+
+    ISilenceStore Silences { get; }
+
+    /// <summary>The notification delivery log.</summary>
+    INotificationLog Notifications { get; }
 }
 
 /// <summary>The database engine behind a state store.</summary>

@@ -86,6 +86,12 @@ internal sealed class SqlStateStore : IStateStore
 
     public ITokenStore Tokens => _session.Tokens;
 
+    public IIncidentStore Incidents => _session.Incidents;
+
+    public ISilenceStore Silences => _session.Silences;
+
+    public INotificationLog Notifications => _session.Notifications;
+
     /// <summary>The engine underneath, for tests that look at the database directly.</summary>
     internal StateDatabase Database { get; }
 
@@ -127,6 +133,9 @@ internal sealed class StateSession : IStateSession
         Alerts = new AlertStore(sql);
         Keys = new KeyStore(sql);
         Tokens = new TokenStore(sql);
+        Incidents = new IncidentStore(sql);
+        Silences = new SilenceStore(sql);
+        Notifications = new NotificationLog(sql);
     }
 
     public IRunStore Runs { get; }
@@ -146,4 +155,10 @@ internal sealed class StateSession : IStateSession
     public IKeyStore Keys { get; }
 
     public ITokenStore Tokens { get; }
+
+    public IIncidentStore Incidents { get; }
+
+    public ISilenceStore Silences { get; }
+
+    public INotificationLog Notifications { get; }
 }

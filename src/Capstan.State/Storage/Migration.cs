@@ -184,5 +184,70 @@ internal static class Migrations
             );
             CREATE UNIQUE INDEX capstan_api_tokens_active_name ON capstan_api_tokens (name) WHERE revoked_at IS NULL;
             """),
+
+        // An incident's last_sequence numbers its timeline: appending an event raises it first, which on PostgreSQL locks the
+        // incident's row until the transaction ends, so events are numbered 1, 2, 3, … without gaps or a retry loop.
+        // Alerts made before this migration have no acknowledgement (NULL).
+        new(5, "incidents and their timelines, silences, alert acknowledgements, notification log", """
+            CREATE TABLE capstan_incidents (
+                id TEXT PRIMARY KEY,
+                app TEXT NOT NULL,
+                environment TEXT NULL,
+                title TEXT NOT NULL,
+                severity BIGINT NOT NULL CHECK (severity BETWEEN 1 AND 4),
+                status TEXT NOT NULL,
+                opened_at BIGINT NOT NULL,
+                opened_by TEXT NOT NULL,
+                acknowledged_at BIGINT NULL,
+                acknowledged_by TEXT NULL,
+                resolved_at BIGINT NULL,
+                resolved_by TEXT NULL,
+                services TEXT NOT NULL,
+                alert_fingerprints TEXT NOT NULL,
+                firing_alerts TEXT NOT NULL,
+                last_sequence BIGINT NOT NULL
+            );
+            CREATE INDEX capstan_incidents_by_app ON capstan_incidents (app, opened_at);
+            CREATE INDEX capstan_incidents_unresolved ON capstan_incidents (app, opened_at) WHERE status <> 'resolved';
+
+            CREATE TABLE capstan_incident_events (
+                incident_id TEXT NOT NULL REFERENCES capstan_incidents (id) ON DELETE CASCADE,
+                sequence BIGINT NOT NULL,
+                occurred_at BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                text TEXT NOT NULL,
+                PRIMARY KEY (incident_id, sequence)
+            );
+
+            CREATE TABLE capstan_silences (
+                id TEXT PRIMARY KEY,
+                app TEXT NOT NULL,
+                matchers TEXT NOT NULL,
+                starts_at BIGINT NOT NULL,
+                ends_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                expired_at BIGINT NULL
+            );
+            CREATE INDEX capstan_silences_by_app ON capstan_silences (app, ends_at);
+
+            ALTER TABLE capstan_alerts ADD COLUMN acknowledged_at BIGINT NULL;
+            ALTER TABLE capstan_alerts ADD COLUMN acknowledged_by TEXT NULL;
+
+            CREATE TABLE capstan_notifications (
+                id TEXT PRIMARY KEY,
+                app TEXT NOT NULL,
+                receiver TEXT NOT NULL,
+                group_key TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempt BIGINT NOT NULL,
+                outcome TEXT NOT NULL,
+                error TEXT NULL,
+                occurred_at BIGINT NOT NULL
+            );
+            CREATE INDEX capstan_notifications_by_app ON capstan_notifications (app, occurred_at);
+            CREATE INDEX capstan_notifications_by_time ON capstan_notifications (occurred_at);
+            """),
     ];
 }

@@ -41,6 +41,31 @@ internal static class StoredNames
 
     public static readonly StoredEnum<ApiTokenRole> ApiTokenRole = new(
         (State.ApiTokenRole.Admin, "admin"));
+
+    public static readonly StoredEnum<IncidentStatus> IncidentStatus = new(
+        (State.IncidentStatus.Open, "open"),
+        (State.IncidentStatus.Acknowledged, "acknowledged"),
+        (State.IncidentStatus.Resolved, "resolved"));
+
+    public static readonly StoredEnum<IncidentEventKind> IncidentEventKind = new(
+        (State.IncidentEventKind.Opened, "opened"),
+        (State.IncidentEventKind.Alert, "alert"),
+        (State.IncidentEventKind.Acknowledged, "acknowledged"),
+        (State.IncidentEventKind.Note, "note"),
+        (State.IncidentEventKind.Escalated, "escalated"),
+        (State.IncidentEventKind.Resolved, "resolved"),
+        (State.IncidentEventKind.Deployment, "deployment"),
+        (State.IncidentEventKind.Rollback, "rollback"),
+        (State.IncidentEventKind.Secret, "secret"));
+
+    public static readonly StoredEnum<NotificationStatus> NotificationStatus = new(
+        (State.NotificationStatus.Firing, "firing"),
+        (State.NotificationStatus.Resolved, "resolved"));
+
+    public static readonly StoredEnum<NotificationOutcome> NotificationOutcome = new(
+        (State.NotificationOutcome.Delivered, "delivered"),
+        (State.NotificationOutcome.Failed, "failed"),
+        (State.NotificationOutcome.Retrying, "retrying"));
 }
 
 internal sealed class StoredEnum<T>

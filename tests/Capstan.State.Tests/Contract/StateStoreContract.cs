@@ -209,6 +209,9 @@ public abstract partial class StateStoreContract : IAsyncLifetime
                 await session.Secrets.AddNextVersionAsync(NewSecret("DB_PASSWORD"), ct);
                 (await session.Audit.TryAppendAsync(NewAudit(1), ct)).ShouldBeTrue();
                 await session.Alerts.UpsertAsync(NewAlert("high-latency", "fp1", AlertStatus.Firing), ct);
+                await session.Incidents.CreateAsync(NewIncident("inc_1"), ct);
+                await session.Silences.AddAsync(NewSilence("sil_1"), ct);
+                await session.Notifications.AppendAsync(NewNotification("ntf_1"), ct);
                 throw new InvalidOperationException("the work failed");
             },
             Ct).DefaultTimeout());
@@ -221,6 +224,10 @@ public abstract partial class StateStoreContract : IAsyncLifetime
         (await Store.Secrets.GetLatestAsync("shop", "production", "DB_PASSWORD", Ct).DefaultTimeout()).ShouldBeNull();
         (await Store.Audit.LastAsync(Ct).DefaultTimeout()).ShouldBeNull();
         (await Store.Alerts.ListAsync("shop", Ct).DefaultTimeout()).ShouldBeEmpty();
+        (await Store.Incidents.GetAsync("inc_1", Ct).DefaultTimeout()).ShouldBeNull();
+        (await Store.Incidents.ListEventsAsync("inc_1", Ct).DefaultTimeout()).ShouldBeEmpty();
+        (await Store.Silences.GetAsync("sil_1", Ct).DefaultTimeout()).ShouldBeNull();
+        (await Store.Notifications.ListRecentAsync(null, null, 10, Ct).DefaultTimeout()).ShouldBeEmpty();
 
         // The secret's and the release's numbers were rolled back too: the next of each is still the one it would have been.
         (await Store.Secrets.AddNextVersionAsync(NewSecret("DB_PASSWORD"), Ct).DefaultTimeout()).Version.ShouldBe(1);
