@@ -16,7 +16,7 @@ public class StateCommandTests(PostgresServer postgres)
         var file = Path.Combine(project.Path, ".capstan", "state.db");
         run.Output.ShouldContain($"state store: sqlite:{file}");
         run.Output.ShouldContain("engine:      SQLite");
-        run.Output.ShouldContain("schema:      version 4 (up to date)");
+        run.Output.ShouldContain("schema:      version 5 (up to date)");
         File.Exists(file).ShouldBeTrue();
         File.GetUnixFileMode(Path.GetDirectoryName(file)!).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
@@ -31,7 +31,7 @@ public class StateCommandTests(PostgresServer postgres)
         run.ExitCode.ShouldBe(ExitCodes.Success, run.Error);
         using var json = JsonDocument.Parse(run.Output);
         json.RootElement.GetProperty("engine").GetString().ShouldBe("sqlite");
-        json.RootElement.GetProperty("schemaVersion").GetInt32().ShouldBe(4);
+        json.RootElement.GetProperty("schemaVersion").GetInt32().ShouldBe(5);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public class StateCommandTests(PostgresServer postgres)
 
         run.ExitCode.ShouldBe(ExitCodes.Success, run.Error);
         run.Output.ShouldContain("engine:      PostgreSQL");
-        run.Output.ShouldContain("schema:      version 4 (up to date)");
+        run.Output.ShouldContain("schema:      version 5 (up to date)");
         run.Output.ShouldContain("postgres:***@");
         (run.Output + run.Error).ShouldNotContain("s3cr3t-pw");
     }
