@@ -75,7 +75,7 @@ public static class CapstanCli
             Agent.ShimCommand.Create(),
         };
 
-        foreach (var command in Deployments.DeployCommands.Create(console).Concat(Deployments.ServerCommands.Create(console)))
+        foreach (var command in Deployments.DeployCommands.Create(console).Concat(Deployments.ServerCommands.Create(console)).Concat(Observability.ObservabilityCommands.Create(console)))
         {
             root.Add(command);
         }

@@ -17,7 +17,7 @@ namespace Capstan.Cli.Observability;
 internal static class ObservabilityCommands
 {
     public static IEnumerable<Command> Create(CliConsole console) =>
-        [Metrics(console), Alerts(console), Alert(console), Silence(console), Incident(console)];
+        [Metrics(console), Alerts(console), Alert(console), Silence(console), Incident(console), ExportCommand.Create(console)];
 
     private static Command Metrics(CliConsole console)
     {
@@ -318,7 +318,7 @@ internal static class ObservabilityCommands
             if (parse.GetValue(output) is { } file)
             {
                 var path = console.FullPath(file);
-                AtomicFile.Write(path, markdown);
+                AtomicFile.Write(path, markdown, overwrite: true);
                 console.Output.WriteLine($"wrote {console.DisplayPath(path)}");
             }
             else
