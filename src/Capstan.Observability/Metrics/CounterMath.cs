@@ -61,7 +61,8 @@ internal static class CounterMath
             toEnd = averageInterval / 2;
         }
 
-        return result * (sampledInterval + toStart + toEnd) / sampledInterval;
+        // The factor first, as Prometheus multiplies by it: the last bit of the result then agrees too.
+        return result * ((sampledInterval + toStart + toEnd) / sampledInterval);
     }
 
     private static double Seconds(long ticks) => ticks / (double)TimeSpan.TicksPerSecond;
