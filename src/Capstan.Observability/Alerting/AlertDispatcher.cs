@@ -29,13 +29,13 @@ public sealed class AlertDispatcher
     private readonly Dictionary<string, Acknowledgement> _acknowledgements = new(StringComparer.Ordinal);
     private IReadOnlyList<Alert> _alerts = [];
 
-    /// <param name="rules">The rules of capstan.yaml: an alert's rule says which channels it goes to.</param>
+    /// <param name="rules">The rules of capstan.yaml, names unique: an alert's rule says which channels it goes to.</param>
     /// <param name="options">Grouping and timings; the defaults when null.</param>
     /// <param name="restored">A previous run's <see cref="Snapshot"/>, so that a restart does not notify again.</param>
     public AlertDispatcher(IReadOnlyList<AlertRule> rules, DispatcherOptions? options = null, DispatcherState? restored = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        _rules = rules.GroupBy(r => r.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _rules = RuleEvaluator.ByName(rules);
         _options = options ?? new DispatcherOptions();
         if (restored is null)
         {

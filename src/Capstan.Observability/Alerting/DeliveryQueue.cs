@@ -95,7 +95,7 @@ public sealed class DeliveryQueue
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.LogCapacity);
     }
 
-    /// <summary>Raised after each attempt, in the order attempts end.</summary>
+    /// <summary>Raised after each attempt, as attempts end: concurrent attempts may raise it concurrently.</summary>
     public event Action<DeliveryAttempt>? Attempted;
 
     /// <summary>The latest attempts, oldest first, at most <see cref="DeliveryOptions.LogCapacity"/>.</summary>

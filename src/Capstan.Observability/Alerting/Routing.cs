@@ -69,5 +69,21 @@ public sealed record Notification
     public override string ToString() => $"{Receiver} {GroupKey} {Status} ({Alerts.Count} alerts)";
 }
 
-/// <summary>One firing period of one alert: a new firing after a resolution is a new episode.</summary>
-public sealed record AlertEpisode(string Fingerprint, DateTimeOffset StartsAt);
+/// <summary>An alert as the dispatcher sees it: whether and why it is muted, and where it is routed.</summary>
+public sealed record RoutedAlert
+{
+    public required Alert Alert { get; init; }
+
+    /// <summary>The ids of the active silences that match it.</summary>
+    public required IReadOnlyList<string> SilencedBy { get; init; }
+
+    /// <summary>The fingerprints of the firing critical alerts that inhibit it.</summary>
+    public required IReadOnlyList<string> InhibitedBy { get; init; }
+
+    public Acknowledgement? Acknowledgement { get; init; }
+
+    /// <summary>The channels its rule notifies; empty for info alerts and rules without <c>notify</c>.</summary>
+    public required IReadOnlyList<string> Receivers { get; init; }
+
+    public bool IsMuted => SilencedBy.Count > 0 || InhibitedBy.Count > 0 || Acknowledgement is not null;
+}

@@ -34,12 +34,7 @@ public sealed class RuleEvaluator
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(source);
-        var duplicates = rules.GroupBy(r => r.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (duplicates.Count > 0)
-        {
-            throw new ArgumentException($"Alert rule names must be unique; given more than once: {string.Join(", ", duplicates)}.", nameof(rules));
-        }
-
+        _ = ByName(rules);
         _rules = rules;
         _source = source;
         foreach (var alert in restored ?? [])
@@ -175,6 +170,18 @@ public sealed class RuleEvaluator
         }
 
         return Alerts;
+    }
+
+    /// <summary>The rules by name; a name given twice is a bug of the caller (capstan.yaml's validation rejects it, CAP033).</summary>
+    internal static Dictionary<string, AlertRule> ByName(IReadOnlyList<AlertRule> rules)
+    {
+        var duplicates = rules.GroupBy(r => r.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0)
+        {
+            throw new ArgumentException($"Alert rule names must be unique; given more than once: {string.Join(", ", duplicates)}.", nameof(rules));
+        }
+
+        return rules.ToDictionary(r => r.Name, StringComparer.Ordinal);
     }
 
     /// <summary>The labels of an alert of <paramref name="rule"/> on a subject with <paramref name="subjectLabels"/>.</summary>

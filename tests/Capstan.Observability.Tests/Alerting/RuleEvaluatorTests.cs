@@ -218,6 +218,13 @@ public sealed class RuleEvaluatorTests
         evaluator.Evaluate(_clock.GetUtcNow()).ShouldHaveSingleItem().State.ShouldBe(AlertState.Resolved);
     }
 
+    [Fact]
+    public void TwoRulesWithOneName_AreRejected_WithTheName()
+    {
+        Should.Throw<ArgumentException>(() => new RuleEvaluator([Rules.Make("A", HighErrors), Rules.Make("A", "up(api) < 1")], _source))
+            .Message.ShouldContain("given more than once: A");
+    }
+
     private static string ExpectedFnv(params string[] parts)
     {
         var hash = 14695981039346656037UL;
