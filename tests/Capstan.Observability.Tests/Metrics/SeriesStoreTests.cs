@@ -298,6 +298,52 @@ public sealed class SeriesStoreTests
         series.Window(95, 98).ShouldBe((1, 3));
     }
 
+    [Fact]
+    public void AppendingToASeriesWhoseRingIsFull_AllocatesNothing()
+    {
+        var store = new SeriesStore(clock: new ManualClock(T));
+        for (var i = 0; i < 600; i++)
+        {
+            store.Append("x", Api, i, T.AddSeconds(i));
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 600; i < 10_600; i++)
+        {
+            store.Append("x", Api, i, T.AddSeconds(i));
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBeLessThan(1024);
+        store.SampleCount.ShouldBe(512);
+    }
+
+    [Fact]
+    public async Task ConcurrentAppendsAndQueries_LoseNothing()
+    {
+        var store = new SeriesStore(clock: new ManualClock(T));
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                store.Append("c", LabelSet.Of(("writer", w.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("n", (i % 50).ToString(System.Globalization.CultureInfo.InvariantCulture))), i, T.AddMilliseconds(i));
+            }
+        }, TestContext.Current.CancellationToken));
+        var reader = Task.Run(() =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                store.Increase("c", LabelSet.Empty, T.AddSeconds(2), TimeSpan.FromMinutes(1));
+                store.Snapshot();
+            }
+        }, TestContext.Current.CancellationToken);
+
+        await Task.WhenAll([.. writers, reader]).DefaultTimeout();
+
+        store.SeriesCount.ShouldBe(200);
+        store.SampleCount.ShouldBe(8_000);
+        store.Latest("c", LabelSet.Of(("writer", "3"), ("n", "49"))).ShouldHaveSingleItem().Value.ShouldBe(1_999);
+    }
+
     internal static HttpRequestTotals Totals(long requests, long errors, string version = "1", long[]? buckets = null) => new()
     {
         Env = "production",
