@@ -133,6 +133,7 @@ public sealed partial class CommandReceiver : INotificationReceiver
     {
         var tail = new StringBuilder();
         var buffer = new char[4096];
+        var cut = false;
         int read;
         while ((read = await stderr.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {
@@ -140,10 +141,17 @@ public sealed partial class CommandReceiver : INotificationReceiver
             if (tail.Length > 4 * StderrTailLength)
             {
                 tail.Remove(0, tail.Length - StderrTailLength);
+                cut = true;
             }
         }
 
-        return tail.Length > StderrTailLength ? "…" + tail.ToString(tail.Length - StderrTailLength, StderrTailLength) : tail.ToString();
+        if (tail.Length > StderrTailLength)
+        {
+            tail.Remove(0, tail.Length - StderrTailLength);
+            cut = true;
+        }
+
+        return cut ? "…" + tail : tail.ToString();
     }
 
     private static void KillGroup(int group)
