@@ -20,7 +20,7 @@ using Microsoft.Extensions.Logging;
 namespace Capstan.Server;
 
 /// <summary>What the endpoints work on.</summary>
-public sealed record ApiContext(IStateStore Store, LocalAgent Agent, DeploymentController Controller, string ProjectDirectory, TimeProvider Clock);
+public sealed record ApiContext(IStateStore Store, LocalAgent Agent, DeploymentController Controller, string ProjectDirectory, TimeProvider Clock, Observability.ObservabilityService Watch);
 
 /// <summary>The HTTP API, JSON in snake_case, every route but <c>/api/health</c> and the OpenAPI document behind a bearer token.</summary>
 public static class ApiEndpoints
@@ -61,6 +61,8 @@ public static class ApiEndpoints
         apps.MapGet("/status", StatusAsync).WithSummary("Each service's release, instances, traffic and request figures");
         apps.MapGet("/dora", DoraAsync).WithSummary("DORA metrics of an environment over a window, from the recorded deployments");
 
+        ObservabilityEndpoints.Map(web, apps);
+
         web.MapPost("/api/tokens", CreateTokenAsync).WithSummary("Make a token; it is shown once");
         web.MapGet("/api/tokens", ListTokensAsync).WithSummary("Tokens (names, never the tokens themselves)");
         web.MapDelete("/api/tokens/{name}", RevokeTokenAsync).WithSummary("Revoke a token");
@@ -91,7 +93,8 @@ public static class ApiEndpoints
     private static async Task AuthenticateAsync(HttpContext http, RequestDelegate next)
     {
         var path = http.Request.Path;
-        if (!path.StartsWithSegments("/api", StringComparison.Ordinal) || path.Equals("/api/health", StringComparison.Ordinal))
+        // /metrics is behind the token too: Prometheus sends it (authorization: { credentials: TOKEN }).
+        if ((!path.StartsWithSegments("/api", StringComparison.Ordinal) && !path.Equals("/metrics", StringComparison.Ordinal)) || path.Equals("/api/health", StringComparison.Ordinal))
         {
             await next(http).ConfigureAwait(false);
             return;
@@ -130,7 +133,7 @@ public static class ApiEndpoints
         await next(http).ConfigureAwait(false);
     }
 
-    private static string Author(HttpContext http, string? actor)
+    internal static string Author(HttpContext http, string? actor)
     {
         var token = (ApiToken)http.Items[TokenItem]!;
         return actor is { Length: > 0 } ? $"{actor} (token {token.Name})" : $"token {token.Name}";
@@ -149,6 +152,8 @@ public static class ApiEndpoints
             return Error(StatusCodes.Status400BadRequest, $"capstan.yaml is for app '{manifest.App}', but the request is for app '{app}'");
         }
 
+        // The newest capstan.yaml also brings its alert rules, channels and rotation.
+        await api.Watch.UpdateManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
         return await Guarded(async () =>
         {
             var deployments = await api.Controller.DeployAsync(
@@ -475,5 +480,5 @@ public static class ApiEndpoints
         }
     }
 
-    private static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Default.ApiError, statusCode: status);
+    internal static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Default.ApiError, statusCode: status);
 }

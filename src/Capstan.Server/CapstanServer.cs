@@ -1,6 +1,7 @@
 using Capstan.Deployments.Agent;
 using Capstan.Deployments.Control;
 using Capstan.Manifest;
+using Capstan.Server.Observability;
 using Capstan.Secrets.Keys;
 using Capstan.Secrets.Vault;
 using Capstan.State;
@@ -53,8 +54,9 @@ public sealed class CapstanServer : IAsyncDisposable
     private readonly KeyRing? _keys;
     private readonly string _capstanDirectory;
 
-    private CapstanServer(WebApplication web, IStateStore store, KeyRing? keys, LocalAgent agent, DeploymentController controller, string url, string adminToken, string app, string capstanDirectory)
+    private CapstanServer(WebApplication web, IStateStore store, KeyRing? keys, LocalAgent agent, DeploymentController controller, ObservabilityService watch, string url, string adminToken, string app, string capstanDirectory)
     {
+        Watch = watch;
         _capstanDirectory = capstanDirectory;
         _web = web;
         _store = store;
@@ -78,6 +80,9 @@ public sealed class CapstanServer : IAsyncDisposable
 
     public DeploymentController Controller { get; }
 
+    /// <summary>Metrics, alerts, notifications and incidents.</summary>
+    public ObservabilityService Watch { get; }
+
     public IStateStore Store => _store;
 
     public static async Task<CapstanServer> StartAsync(ServerOptions options, CancellationToken cancellationToken)
@@ -93,6 +98,7 @@ public sealed class CapstanServer : IAsyncDisposable
         KeyRing? keys = null;
         LocalAgent? agent = null;
         DeploymentController? controller = null;
+        ObservabilityService? watch = null;
         try
         {
             // The master key encrypts the secrets and keys the audit chain that records every deployment: made on the first start.
@@ -124,7 +130,9 @@ public sealed class CapstanServer : IAsyncDisposable
             controller = new DeploymentController(store, agent, vault, capstanDirectory, options.Clock, options.LoggerProvider?.CreateLogger("Capstan.Deployments"));
             await controller.StartAsync(manifest.App, cancellationToken).ConfigureAwait(false);
 
-            var context = new ApiContext(store, agent, controller, options.ProjectDirectory, options.Clock);
+            watch = await ObservabilityService.StartAsync(
+                manifest, store, agent, controller, vault, capstanDirectory, options.Clock, options.LoggerProvider?.CreateLogger("Capstan.Observability"), cancellationToken).ConfigureAwait(false);
+            var context = new ApiContext(store, agent, controller, options.ProjectDirectory, options.Clock, watch);
             builder.Services.AddSingleton(context);
             ApiEndpoints.AddServices(builder.Services);
             var web = builder.Build();
@@ -140,10 +148,15 @@ public sealed class CapstanServer : IAsyncDisposable
 
             var url = web.Urls.First();
             await ServerFile.WriteAsync(capstanDirectory, url, cancellationToken).ConfigureAwait(false);
-            return new CapstanServer(web, store, keys, agent, controller, url, adminToken, manifest.App, capstanDirectory);
+            return new CapstanServer(web, store, keys, agent, controller, watch, url, adminToken, manifest.App, capstanDirectory);
         }
         catch
         {
+            if (watch is not null)
+            {
+                await watch.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (controller is not null)
             {
                 await controller.DisposeAsync().ConfigureAwait(false);
@@ -165,6 +178,7 @@ public sealed class CapstanServer : IAsyncDisposable
     {
         ServerFile.Remove(_capstanDirectory, Url);
         await _web.StopAsync(cancellationToken).ConfigureAwait(false);
+        await Watch.DisposeAsync().ConfigureAwait(false);
         await Controller.DisposeAsync().ConfigureAwait(false);
         await Agent.StopEverythingAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -175,6 +189,7 @@ public sealed class CapstanServer : IAsyncDisposable
         ServerFile.Remove(_capstanDirectory, Url);
         await _web.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _web.DisposeAsync().ConfigureAwait(false);
+        await Watch.DisposeAsync().ConfigureAwait(false);
         await Controller.DisposeAsync().ConfigureAwait(false);
         await Agent.DisposeAsync().ConfigureAwait(false);
         _keys?.Dispose();

@@ -98,7 +98,7 @@ internal static class ServerCommands
         try
         {
             var deployments = await server.Controller.DeployAsync(manifest, directory, target, null, DeployCommands.Actor(console), ct).ConfigureAwait(false);
-            return await ApiEndpoints.ViewsAsync(new ApiContext(server.Store, server.Agent, server.Controller, directory, TimeProvider.System), deployments, ct).ConfigureAwait(false);
+            return await ApiEndpoints.ViewsAsync(new ApiContext(server.Store, server.Agent, server.Controller, directory, TimeProvider.System, server.Watch), deployments, ct).ConfigureAwait(false);
         }
         catch (DeploymentException ex)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
+using Capstan.Cli.Output;
 using Capstan.Cli.Secrets;
-using Capstan.Observability.Export;
+using Capstan.Observability.Metrics;
 
 namespace Capstan.Cli.Observability;
 

@@ -1,6 +1,5 @@
 using Capstan.Deployments.Agent;
 using Capstan.Deployments.Control;
-using Capstan.Manifest.Alerts;
 using Capstan.Manifest.Model;
 using Capstan.Observability;
 using Capstan.Observability.Alerting;
@@ -65,6 +64,8 @@ public sealed class ObservabilityService : IAsyncDisposable
     private DateTimeOffset _nextSecrets = DateTimeOffset.MinValue;
     private Task _scraping = Task.CompletedTask;
     private Task _loop = Task.CompletedTask;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _deliveryRuns = new();
+    private int _disposed;
 
     private ObservabilityService(CapstanManifest manifest, IStateStore store, LocalAgent agent, DeploymentController controller, SecretVault vault, string capstanDirectory, TimeProvider clock, ILogger? logger)
     {
@@ -140,6 +141,7 @@ public sealed class ObservabilityService : IAsyncDisposable
                     StartsAt = s.StartsAt,
                     EndsAt = s.EndsAt,
                     CreatedBy = s.CreatedBy,
+                    CreatedAt = s.StartsAt,
                     Reason = s.Reason,
                 })],
                 Acknowledgements = [.. stored.Where(a => a.AcknowledgedBy is not null && a.ActiveSince is not null)
@@ -281,8 +283,11 @@ public sealed class ObservabilityService : IAsyncDisposable
             await EscalateAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await _deliveries.RunDueAsync(now, cancellationToken).ConfigureAwait(false);
-        await DrainWorkAsync(cancellationToken).ConfigureAwait(false);
+        // Deliveries run beside the loop, a new run each tick: a receiver that hangs until its timeout delays neither
+        // the next evaluation nor the other receivers (a delivery in flight is not started twice).
+        var run = _deliveries.RunDueAsync(now, cancellationToken);
+        _deliveryRuns[run] = true;
+        _ = run.ContinueWith(t => _deliveryRuns.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private List<InstanceTarget> Targets(IReadOnlyList<InstanceStatus> instances) =>
@@ -676,6 +681,34 @@ public sealed class ObservabilityService : IAsyncDisposable
         return IncidentManager.WhatChanged(incident, changes);
     }
 
+    /// <summary>The availability objective a postmortem measures the error budget against (99.9%, the seeds' target).</summary>
+    public const double DefaultSloTarget = 0.999;
+
+    /// <summary>
+    /// The share of the incident's services' requests answered 5xx while it lasted, from the edge's series; null when
+    /// the incident is longer than the series' retention or nothing was requested.
+    /// </summary>
+    public double? ErrorRatioDuring(IncidentRecord incident)
+    {
+        ArgumentNullException.ThrowIfNull(incident);
+        var end = incident.ResolvedAt ?? _clock.GetUtcNow();
+        var length = end - incident.OpenedAt;
+        if (length <= TimeSpan.Zero || length > Series.Options.Retention)
+        {
+            return null;
+        }
+
+        double requests = 0, errors = 0;
+        foreach (var service in incident.Services.DefaultIfEmpty(null))
+        {
+            var matchers = LabelSet.Of((SeriesLabels.Env, incident.Environment ?? ""), (SeriesLabels.Service, service ?? ""));
+            requests += Series.Increase(SeriesNames.HttpRequests, matchers, end, length).Sum(v => v.Value);
+            errors += Series.Increase(SeriesNames.HttpRequestErrors, matchers, end, length).Sum(v => v.Value);
+        }
+
+        return requests > 0 ? Math.Clamp(errors / requests, 0, 1) : null;
+    }
+
     /// <summary>Rebuilds an alert's state from its saved row, so a restarted server neither resets <c>for</c> nor notifies twice.</summary>
     private static Alert? ToAlert(StoredAlert stored, CapstanManifest manifest)
     {
@@ -702,11 +735,17 @@ public sealed class ObservabilityService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
             await _loop.ConfigureAwait(false);
             await _scraping.ConfigureAwait(false);
+            await Task.WhenAll(_deliveryRuns.Keys).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
