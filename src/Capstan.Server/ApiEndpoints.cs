@@ -153,7 +153,7 @@ public static class ApiEndpoints
         }
 
         // The newest capstan.yaml also brings its alert rules, channels and rotation.
-        await api.Watch.UpdateManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        await api.Watch.UpdateManifestAsync(manifest, request.Manifest, cancellationToken).ConfigureAwait(false);
         return await Guarded(async () =>
         {
             var deployments = await api.Controller.DeployAsync(

@@ -10,7 +10,9 @@
 //   PRINT_ENV=NAME       prints "NAME=value" to stdout at start (masking tests)
 //   LATENCY_MS           GET / waits this long before answering
 //   FAULT_RATE           the share of GET / answered 500, spread evenly (0.05: every 20th request)
+//   QUEUE_DEPTH          the value of the gauge testapp_queue_depth{queue="mail"} at GET /metrics (default 0)
 // GET / answers "VERSION (not ready)" while /ready does not answer 200.
+// GET /metrics answers Prometheus text: testapp_requests_total, testapp_faults_total, testapp_queue_depth.
 // GET /pid answers the process id. SIGTERM stops it gracefully: in-flight requests finish first.
 using System.Diagnostics;
 using System.Globalization;
@@ -37,7 +39,9 @@ var neverReady = Env("NEVER_READY") == "1";
 var livenessFailAfter = Millis("LIVENESS_FAIL_AFTER_MS");
 var latency = Millis("LATENCY_MS") ?? 0;
 var faultRate = double.TryParse(Env("FAULT_RATE"), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) ? Math.Clamp(rate, 0, 1) : 0;
+var queueDepth = Env("QUEUE_DEPTH") ?? "0";
 long served = 0;
+long faults = 0;
 
 if (Env("PRINT_ENV") is { Length: > 0 } printed)
 {
@@ -73,6 +77,7 @@ app.MapGet("/", async (CancellationToken cancellationToken) =>
     var n = Interlocked.Increment(ref served);
     if (faultRate > 0 && Math.Floor(n * faultRate) > Math.Floor((n - 1) * faultRate))
     {
+        Interlocked.Increment(ref faults);
         return Results.Text($"{version} fault", statusCode: 500);
     }
 
@@ -84,6 +89,20 @@ app.MapGet("/ready", () => !neverReady && started.ElapsedMilliseconds >= readyDe
 app.MapGet("/health", () => livenessFailAfter is { } failAfter && started.ElapsedMilliseconds >= failAfter
     ? Results.Text("unhealthy", statusCode: 500)
     : Results.Text("ok"));
+app.MapGet("/metrics", () => Results.Text(
+    $$"""
+    # HELP testapp_requests_total Requests to GET /.
+    # TYPE testapp_requests_total counter
+    testapp_requests_total{path="/"} {{Interlocked.Read(ref served)}}
+    # HELP testapp_faults_total Requests to GET / answered 500 on purpose.
+    # TYPE testapp_faults_total counter
+    testapp_faults_total {{Interlocked.Read(ref faults)}}
+    # HELP testapp_queue_depth Messages waiting, per queue.
+    # TYPE testapp_queue_depth gauge
+    testapp_queue_depth{queue="mail"} {{queueDepth}}
+
+    """,
+    "text/plain; version=0.0.4; charset=utf-8"));
 app.MapGet("/pid", () => Results.Text(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
 
 Console.WriteLine($"testapp {version} listening on 127.0.0.1:{port}");

@@ -15,6 +15,7 @@ internal sealed class EdgeRequestFeed
     private readonly Dictionary<string, (string Env, string Service, string Version)> _instances = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Env, string Service, string Version), Running> _totals = [];
     private readonly int[] _fineToCoarse;
+    private DateTimeOffset? _lastFeed;
 
     /// <summary>A version with no new request for this long is no longer written (a release long replaced).</summary>
     private static readonly TimeSpan IdleAfter = TimeSpan.FromMinutes(15);
@@ -49,7 +50,13 @@ internal sealed class EdgeRequestFeed
 
             _last.TryGetValue((counter.Backend, counter.Server), out var previous);
             var restarted = previous is null || counter.Requests < previous.Requests;
-            var running = _totals.TryGetValue(key, out var found) ? found : _totals[key] = new Running(SeriesNames.LatencyBuckets.Count);
+            if (!_totals.TryGetValue(key, out var running))
+            {
+                // A new version's counters were 0 at the last look: written so, its first requests count in increase().
+                running = _totals[key] = new Running(SeriesNames.LatencyBuckets.Count) { ChangedAt = now };
+                Write(store, key, running, _lastFeed ?? now - TimeSpan.FromSeconds(1));
+            }
+
             running.Requests += counter.Requests - (restarted ? 0 : previous!.Requests);
             running.Errors += counter.ServerErrors - (restarted ? 0 : previous!.ServerErrors);
             running.Timed += counter.Timed - (restarted ? 0 : previous!.Timed);
@@ -72,34 +79,39 @@ internal sealed class EdgeRequestFeed
             _last[(counter.Backend, counter.Server)] = counter;
         }
 
-        foreach (var ((env, service, version), running) in _totals)
+        foreach (var (key, running) in _totals)
         {
-            if (now - running.ChangedAt > IdleAfter)
+            if (now - running.ChangedAt <= IdleAfter)
             {
-                continue; // A version nobody requests any more: its series age out of the store.
+                Write(store, key, running, now); // A version nobody requested for longer ages out of the store.
             }
-
-            // Cumulative buckets: each counts the requests at most its bound.
-            var cumulative = new long[running.Buckets.Length];
-            long sum = 0;
-            for (var i = 0; i < cumulative.Length; i++)
-            {
-                sum += running.Buckets[i];
-                cumulative[i] = sum;
-            }
-
-            HttpRequestSeries.Write(store, new HttpRequestTotals
-            {
-                Env = env,
-                Service = service,
-                Version = version,
-                Requests = running.Requests,
-                Errors = running.Errors,
-                DurationCount = running.Timed,
-                DurationSumSeconds = running.SumMs / 1000.0,
-                DurationBuckets = cumulative,
-            }, now);
         }
+
+        _lastFeed = now;
+    }
+
+    private static void Write(SeriesStore store, (string Env, string Service, string Version) key, Running running, DateTimeOffset at)
+    {
+        // Cumulative buckets: each counts the requests at most its bound.
+        var cumulative = new long[running.Buckets.Length];
+        long sum = 0;
+        for (var i = 0; i < cumulative.Length; i++)
+        {
+            sum += running.Buckets[i];
+            cumulative[i] = sum;
+        }
+
+        HttpRequestSeries.Write(store, new HttpRequestTotals
+        {
+            Env = key.Env,
+            Service = key.Service,
+            Version = key.Version,
+            Requests = running.Requests,
+            Errors = running.Errors,
+            DurationCount = running.Timed,
+            DurationSumSeconds = running.SumMs / 1000.0,
+            DurationBuckets = cumulative,
+        }, at);
     }
 
     private sealed class Running(int buckets)

@@ -53,6 +53,7 @@ public sealed class ObservabilityService : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<string> _seenDeployments = new(StringComparer.Ordinal);
     private CapstanManifest _manifest;
+    private string? _manifestText;
     private RuleEvaluator _evaluator;
     private AlertDispatcher _dispatcher;
     private DeliveryQueue _deliveries;
@@ -108,14 +109,28 @@ public sealed class ObservabilityService : IAsyncDisposable
         return service;
     }
 
-    /// <summary>A newer capstan.yaml (sent with a deploy): its rules, channels and rotation apply from the next tick, keeping every alert's state.</summary>
-    public async Task UpdateManifestAsync(CapstanManifest manifest, CancellationToken cancellationToken)
+    /// <summary>
+    /// A capstan.yaml sent with a deploy: when its text changed, its rules, channels and rotation apply at once,
+    /// keeping every alert's state, silences, acknowledgements and what was notified. Deliveries still waiting for a
+    /// retry under the old channels are dropped.
+    /// </summary>
+    public async Task UpdateManifestAsync(CapstanManifest manifest, string text, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (text == _manifestText)
+            {
+                return;
+            }
+
             await ApplyManifestAsync(manifest, restore: false, cancellationToken).ConfigureAwait(false);
+            _manifestText = text;
+
+            // The new dispatcher learns the current alerts now, so that acknowledgements and the API see them at once.
+            var now = _clock.GetUtcNow();
+            _deliveries.Enqueue(_dispatcher.Dispatch(_evaluator.Alerts, now), now);
         }
         finally
         {
