@@ -185,4 +185,32 @@ public sealed class AlertingTests
             async ct => (await fixture.Api.GetFromJsonAsync("api/apps/shop/alerts", ApiJson.Default.IReadOnlyListAlertView, ct))!.Any(a => a.Rule == "MailQueueLong" && a.Status == "firing"),
             "the rule on the scraped series fires", TimeSpan.FromSeconds(10), Token);
     }
+
+    [Fact]
+    public async Task ARestartedServer_KeepsTheFiringAlert_AndDoesNotNotifyItAgain()
+    {
+        await using var fixture = await DeploymentFixture.StartAsync(cancellationToken: Token);
+        using var folder = new TempDirectory();
+        File.WriteAllText(Path.Combine(fixture.Project, "capstan.yaml"), ManifestWith("FAULT_RATE: \"1\"", folder.Path));
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
+        await using var load = new LoadLoop(fixture, workers: 1, pause: TimeSpan.FromMilliseconds(50));
+        var log = Path.Combine(folder.Path, "alerts.jsonl");
+        string[] Notifications() => File.Exists(log) ? [.. File.ReadAllLines(log).Where(l => l.Length > 0)] : [];
+        await Poll.UntilAsync(_ => Task.FromResult(Notifications().Length == 1), "the alert is notified", TimeSpan.FromSeconds(30), Token);
+        var before = (await fixture.Api.GetFromJsonAsync("api/apps/shop/alerts", ApiJson.Default.IReadOnlyListAlertView, Token))!.ShouldHaveSingleItem();
+
+        await fixture.StopServerAsync();
+        await fixture.StartServerAsync(Token);
+        var after = before;
+        await Poll.UntilAsync(
+            async ct => (after = (await fixture.Api.GetFromJsonAsync("api/apps/shop/alerts", ApiJson.Default.IReadOnlyListAlertView, ct))!.SingleOrDefault()) is { Status: "firing" },
+            "the restarted server has the alert firing", TimeSpan.FromSeconds(20), Token);
+        await Task.Delay(TimeSpan.FromSeconds(3), Token);
+        await load.StopAsync();
+
+        after!.Id.ShouldBe(before.Id);
+        // The store keeps milliseconds.
+        after.FiringSince!.Value.ToUnixTimeMilliseconds().ShouldBe(before.FiringSince!.Value.ToUnixTimeMilliseconds(), "the alert fires on, it did not start again");
+        Notifications().Length.ShouldBe(1, string.Join("\n", Notifications()));
+    }
 }

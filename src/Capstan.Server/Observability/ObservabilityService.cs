@@ -35,6 +35,7 @@ public sealed class ObservabilityService : IAsyncDisposable
     public static readonly TimeSpan SecretInterval = TimeSpan.FromMinutes(1);
 
     private readonly string _app;
+    private readonly string _capstanDirectory;
     private readonly IStateStore _store;
     private readonly LocalAgent _agent;
     private readonly DeploymentController _controller;
@@ -71,6 +72,7 @@ public sealed class ObservabilityService : IAsyncDisposable
     private ObservabilityService(CapstanManifest manifest, IStateStore store, LocalAgent agent, DeploymentController controller, SecretVault vault, string capstanDirectory, TimeProvider clock, ILogger? logger)
     {
         _app = manifest.App;
+        _capstanDirectory = capstanDirectory;
         _manifest = manifest;
         _store = store;
         _agent = agent;
@@ -144,6 +146,7 @@ public sealed class ObservabilityService : IAsyncDisposable
         var dispatcherState = _dispatcher.Snapshot();
         if (restore)
         {
+            dispatcherState = dispatcherState with { NotificationLog = ReadNotificationLog() };
             var stored = await _store.Alerts.ListActiveAsync(_app, cancellationToken).ConfigureAwait(false);
             previous = [.. stored.Select(a => ToAlert(a, manifest)).OfType<Alert>()];
             var silences = await _store.Silences.ListActiveAsync(_app, _clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -232,6 +235,41 @@ public sealed class ObservabilityService : IAsyncDisposable
         return (receivers, masker);
     }
 
+    /// <summary>
+    /// What was told to whom, kept in <c>.capstan/notification-log.json</c> (replaced whole, never half-written), so
+    /// that a restarted server does not page again for what it already paged.
+    /// </summary>
+    private string NotificationLogPath => Path.Combine(_capstanDirectory, "notification-log.json");
+
+    private IReadOnlyList<NotificationLogEntry> ReadNotificationLog()
+    {
+        try
+        {
+            return File.Exists(NotificationLogPath)
+                ? System.Text.Json.JsonSerializer.Deserialize<List<NotificationLogEntry>>(File.ReadAllText(NotificationLogPath)) ?? []
+                : [];
+        }
+        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException)
+        {
+            _logger.LogWarning("the notification log {Path} cannot be read ({Error}); firing alerts may be notified again", NotificationLogPath, ex.Message);
+            return [];
+        }
+    }
+
+    private void WriteNotificationLog()
+    {
+        var temporary = NotificationLogPath + $".{Environment.ProcessId}.tmp";
+        try
+        {
+            File.WriteAllText(temporary, System.Text.Json.JsonSerializer.Serialize(_dispatcher.Snapshot().NotificationLog));
+            File.Move(temporary, NotificationLogPath, overwrite: true);
+        }
+        catch (IOException ex)
+        {
+            _logger.LogWarning("the notification log {Path} cannot be written: {Error}", NotificationLogPath, ex.Message);
+        }
+    }
+
     // ---- the loop ---------------------------------------------------------------------------------
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -259,6 +297,8 @@ public sealed class ObservabilityService : IAsyncDisposable
     /// <summary>One pass: sample, evaluate, guard, route, deliver, escalate.</summary>
     internal async Task TickAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // Whole milliseconds, as the store keeps them: an alert restored after a restart is the same episode.
+        now = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
         var instances = _agent.Instances();
         _edge.Feed(_agent.Edge.Metrics.Requests.Counters(), instances, Series, now);
         if (now >= _nextResources)
@@ -291,7 +331,13 @@ public sealed class ObservabilityService : IAsyncDisposable
         var alerts = _evaluator.Evaluate(now);
         UpdateGuards(alerts);
         await SaveAlertsAsync(alerts, now, cancellationToken).ConfigureAwait(false);
-        _deliveries.Enqueue(_dispatcher.Dispatch(alerts, now), now);
+        var notifications = _dispatcher.Dispatch(alerts, now);
+        if (notifications.Count > 0)
+        {
+            WriteNotificationLog();
+        }
+
+        _deliveries.Enqueue(notifications, now);
         await DrainWorkAsync(cancellationToken).ConfigureAwait(false);
         if (_escalation is not null)
         {
@@ -451,6 +497,7 @@ public sealed class ObservabilityService : IAsyncDisposable
                 Severity = AlertLabels.SeverityValue(alert.Severity),
                 ActiveSince = alert.IsResolved ? null : alert.ActiveSince,
                 ResolvedAt = alert.EndsAt,
+                FiringSince = alert.StartsAt,
                 LastEvaluatedAt = now,
                 Value = double.IsFinite(alert.Value) ? alert.Value : null,
                 Labels = alert.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal),
@@ -742,7 +789,7 @@ public sealed class ObservabilityService : IAsyncDisposable
             Labels = LabelSet.From(stored.Labels),
             Annotations = LabelSet.Empty,
             ActiveSince = since,
-            StartsAt = firing ? since + rule.For.Value : null,
+            StartsAt = firing ? stored.FiringSince ?? since + rule.For.Value : null,
             Value = stored.Value ?? double.NaN,
             LastSeenAt = stored.LastEvaluatedAt,
         };

@@ -20,6 +20,9 @@ public sealed record AlertState
 
     public DateTimeOffset? ResolvedAt { get; init; }
 
+    /// <summary>When it started firing (the condition had held for the rule's <c>for</c>); null while pending.</summary>
+    public DateTimeOffset? FiringSince { get; init; }
+
     public required DateTimeOffset LastEvaluatedAt { get; init; }
 
     /// <summary>The value the rule's expression had at the last evaluation.</summary>

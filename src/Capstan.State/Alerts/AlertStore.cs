@@ -5,7 +5,7 @@ namespace Capstan.State;
 internal sealed class AlertStore : IAlertStore
 {
     private const string Columns =
-        "app, rule, fingerprint, status, severity, active_since, resolved_at, last_evaluated_at, value, labels, acknowledged_at, acknowledged_by";
+        "app, rule, fingerprint, status, severity, active_since, resolved_at, last_evaluated_at, value, labels, acknowledged_at, acknowledged_by, firing_since";
 
     private readonly ISqlRunner _sql;
 
@@ -22,11 +22,11 @@ internal sealed class AlertStore : IAlertStore
             (tx, ct) => tx.ExecuteAsync(
                 $"""
                 INSERT INTO capstan_alerts ({Columns})
-                VALUES (@app, @rule, @fingerprint, @status, @severity, @active_since, @resolved_at, @last_evaluated_at, @value, @labels, NULL, NULL)
+                VALUES (@app, @rule, @fingerprint, @status, @severity, @active_since, @resolved_at, @last_evaluated_at, @value, @labels, NULL, NULL, @firing_since)
                 ON CONFLICT (app, rule, fingerprint) DO UPDATE SET
                     status = excluded.status, severity = excluded.severity, active_since = excluded.active_since,
                     resolved_at = excluded.resolved_at, last_evaluated_at = excluded.last_evaluated_at,
-                    value = excluded.value, labels = excluded.labels,
+                    value = excluded.value, labels = excluded.labels, firing_since = excluded.firing_since,
                     acknowledged_at = {KeepAcknowledgement("acknowledged_at")},
                     acknowledged_by = {KeepAcknowledgement("acknowledged_by")}
                 """,
@@ -37,6 +37,7 @@ internal sealed class AlertStore : IAlertStore
                     .Text("severity", alert.Severity)
                     .Time("active_since", alert.ActiveSince)
                     .Time("resolved_at", alert.ResolvedAt)
+                    .Time("firing_since", alert.FiringSince)
                     .Time("last_evaluated_at", alert.LastEvaluatedAt)
                     .Real("value", alert.Value)
                     .Text("labels", JsonMaps.Write(alert.Labels)),
@@ -166,5 +167,6 @@ internal sealed class AlertStore : IAlertStore
         Labels = JsonMaps.ReadStringMap(r.GetString(9)),
         AcknowledgedAt = r.GetTimeOrNull(10),
         AcknowledgedBy = r.GetTextOrNull(11),
+        FiringSince = r.GetTimeOrNull(12),
     };
 }

@@ -234,6 +234,7 @@ internal static class Migrations
 
             ALTER TABLE capstan_alerts ADD COLUMN acknowledged_at BIGINT NULL;
             ALTER TABLE capstan_alerts ADD COLUMN acknowledged_by TEXT NULL;
+            ALTER TABLE capstan_alerts ADD COLUMN firing_since BIGINT NULL;
 
             CREATE TABLE capstan_notifications (
                 id TEXT PRIMARY KEY,
