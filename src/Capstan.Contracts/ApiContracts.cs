@@ -303,6 +303,9 @@ public sealed record DoraFailureRateView
     /// <summary>Of the failures: succeeded, then rolled back.</summary>
     public required int RolledBack { get; init; }
 
+    /// <summary>Of the failures: succeeded, then followed by an incident of the service.</summary>
+    public int FollowedByIncident { get; init; }
+
     /// <summary>Failures per deploy, 0–1.</summary>
     public double? Rate { get; init; }
 
@@ -327,13 +330,16 @@ public sealed record DoraFailureView
 
     public required string Service { get; init; }
 
-    /// <summary><c>failed</c>, <c>cancelled</c>, <c>aborted</c> (it rolled itself back) or <c>rolled_back</c> (by a later rollback).</summary>
+    /// <summary><c>failed</c>, <c>cancelled</c>, <c>aborted</c> (it rolled itself back), <c>rolled_back</c> (by a later rollback) or <c>incident</c> (one followed it).</summary>
     public required string Kind { get; init; }
 
     /// <summary>The deploy's end, or the start of the rollback that undid it.</summary>
     public required DateTimeOffset FailedAt { get; init; }
 
     public string? RollbackId { get; init; }
+
+    /// <summary>For <c>incident</c>: the incident that followed the deploy.</summary>
+    public string? IncidentId { get; init; }
 
     /// <summary>The next successful deployment of the service, which restored it; absent while there is none.</summary>
     public string? RestoredBy { get; init; }

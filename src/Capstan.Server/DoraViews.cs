@@ -35,6 +35,7 @@ internal static class DoraViews
             Failures = report.ChangeFailureRate.Failures,
             Failed = report.ChangeFailureRate.Failed,
             RolledBack = report.ChangeFailureRate.RolledBack,
+            FollowedByIncident = report.ChangeFailureRate.FollowedByIncident,
             Rate = report.ChangeFailureRate.Rate,
             Band = Word(report.ChangeFailureRate.Band),
         },
@@ -56,11 +57,12 @@ internal static class DoraViews
             },
             FailedAt = f.FailedAt,
             RollbackId = f.RollbackId,
+            IncidentId = f.IncidentId,
             RestoredBy = f.RestoredBy,
             RestoredAt = f.RestoredAt,
             RestoreSeconds = f.TimeToRestore?.TotalSeconds,
         })],
-        NotCounted = [DoraReport.IncidentsNotCounted],
+        NotCounted = [],
     };
 
     private static string? Word(DoraBand? band) => band?.ToString().ToLowerInvariant();

@@ -75,7 +75,8 @@ internal static class DoraCommand
                 failures.Rate is { } rate ? (rate * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a",
                 $"{failures.Failures} of {Count(failures.Deployments, "deploy")}" + Detail(
                     failures.Failed > 0 ? $"{failures.Failed} failed or aborted" : null,
-                    failures.RolledBack > 0 ? $"{failures.RolledBack} rolled back" : null),
+                    failures.RolledBack > 0 ? $"{failures.RolledBack} rolled back" : null,
+                    failures.FollowedByIncident > 0 ? $"{failures.FollowedByIncident} followed by an incident" : null),
                 Band(failures.Band),
             ],
             [

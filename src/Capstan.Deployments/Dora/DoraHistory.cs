@@ -22,6 +22,9 @@ public sealed record DoraHistory
     /// <summary>The committer time of each known commit, by its sha; a commit missing here has no known time.</summary>
     public required IReadOnlyDictionary<string, DateTimeOffset> CommitTimes { get; init; }
 
+    /// <summary>The environment's incidents: one that follows a successful deploy of its service is a change failure.</summary>
+    public IReadOnlyList<Incident> Incidents { get; init; } = [];
+
     /// <summary>
     /// Reads what <see cref="DoraReport.Compute"/> needs for <paramref name="environment"/> from <paramref name="from"/> on:
     /// deployments finished since then or not finished (a failure in the window is restored, or rolled back, by a later
@@ -77,6 +80,9 @@ public sealed record DoraHistory
             }
         }
 
-        return new DoraHistory { Deployments = deployments, Releases = releases, Artifacts = artifacts, Runs = runs, CommitTimes = times };
+        var incidents = (await state.Incidents.ListAsync(app, unresolvedOnly: false, since: from, limit: MaxDeployments, cancellationToken).ConfigureAwait(false))
+            .Where(i => i.Environment is null || i.Environment == environment)
+            .ToList();
+        return new DoraHistory { Deployments = deployments, Releases = releases, Artifacts = artifacts, Runs = runs, CommitTimes = times, Incidents = incidents };
     }
 }

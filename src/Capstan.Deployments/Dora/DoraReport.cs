@@ -12,9 +12,6 @@ public sealed record DoraReport
     /// <summary>The strategy name of a rollback deployment (<c>capstan rollback</c>).</summary>
     public const string RollbackStrategy = "rollback";
 
-    /// <summary>What the figures cannot count yet, said with them.</summary>
-    public const string IncidentsNotCounted =
-        "incidents: Capstan does not record them yet (issue #7), so a deploy followed by an incident is a change failure only if it also failed, was aborted or was rolled back";
 
     public required string Environment { get; init; }
 
@@ -82,17 +79,31 @@ public sealed record DoraReport
             }
         }
 
+        // A succeeded change followed by an incident of its service (or of the whole environment) before the service's
+        // next change finished: it broke something that a person or an alert had to call an incident.
+        Incident? IncidentAfter(Deployment deploy)
+        {
+            var service = ServiceOf(deploy);
+            var next = changes
+                .Where(d => d.Id != deploy.Id && ServiceOf(d) == service && d.FinishedAt > deploy.FinishedAt)
+                .MinBy(d => d.FinishedAt)?.FinishedAt;
+            return history.Incidents
+                .Where(i => i.Environment is null || i.Environment == environment)
+                .Where(i => i.OpenedAt >= deploy.FinishedAt && (next is null || i.OpenedAt < next) && i.OpenedAt <= now)
+                .Where(i => i.Services.Count == 0 || i.Services.Contains(service, StringComparer.Ordinal))
+                .MinBy(i => i.OpenedAt);
+        }
+
         var failures = new List<ChangeFailure>();
         foreach (var deploy in deploys)
         {
-            // Incidents (issue #7) are not recorded yet. Once they are, a deploy followed by an incident in its service
-            // before the next change is a failure too, failed at the incident's start: add that case here.
             (ChangeFailureKind Kind, DateTimeOffset At, string? By)? failure = deploy.Status switch
             {
                 DeploymentStatus.Failed => (ChangeFailureKind.Failed, deploy.FinishedAt!.Value, null),
                 DeploymentStatus.Cancelled => (ChangeFailureKind.Cancelled, deploy.FinishedAt!.Value, null),
                 DeploymentStatus.RolledBack => (ChangeFailureKind.Aborted, deploy.FinishedAt!.Value, null),
                 DeploymentStatus.Succeeded when rolledBackBy.TryGetValue(deploy.Id, out var rollback) => (ChangeFailureKind.RolledBack, rollback.CreatedAt, rollback.Id),
+                DeploymentStatus.Succeeded when IncidentAfter(deploy) is { } incident => (ChangeFailureKind.Incident, incident.OpenedAt, incident.Id),
                 _ => null,
             };
             if (failure is not { } f)
@@ -110,7 +121,8 @@ public sealed record DoraReport
                 Service = service,
                 Kind = f.Kind,
                 FailedAt = f.At,
-                RollbackId = f.By,
+                RollbackId = f.Kind == ChangeFailureKind.RolledBack ? f.By : null,
+                IncidentId = f.Kind == ChangeFailureKind.Incident ? f.By : null,
                 RestoredBy = restoredBy?.Id,
                 RestoredAt = restoredBy?.FinishedAt,
             });
@@ -179,8 +191,9 @@ public sealed record DoraReport
             {
                 Deployments = deploys.Count,
                 Failures = failures.Count,
-                Failed = failures.Count(f => f.Kind != ChangeFailureKind.RolledBack),
+                Failed = failures.Count(f => f.Kind is not ChangeFailureKind.RolledBack and not ChangeFailureKind.Incident),
                 RolledBack = failures.Count(f => f.Kind == ChangeFailureKind.RolledBack),
+                FollowedByIncident = failures.Count(f => f.Kind == ChangeFailureKind.Incident),
                 Rate = failureRate,
                 Band = failureRate is { } rate ? DoraBands.OfChangeFailureRate(rate) : null,
             },
@@ -258,7 +271,7 @@ public sealed record LeadTimeForChanges
     public DoraBand? Band { get; init; }
 }
 
-/// <summary>The share of deploys in the window that failed, were aborted, or were rolled back.</summary>
+/// <summary>The share of deploys in the window that failed, were aborted, were rolled back, or were followed by an incident.</summary>
 public sealed record ChangeFailureRate
 {
     /// <summary>Deploys (changes, not rollbacks) that finished in the window, whatever their outcome.</summary>
@@ -271,6 +284,9 @@ public sealed record ChangeFailureRate
 
     /// <summary>Of <see cref="Failures"/>: succeeded, then rolled back.</summary>
     public required int RolledBack { get; init; }
+
+    /// <summary>Of <see cref="Failures"/>: succeeded, then an incident of the service opened before its next change.</summary>
+    public int FollowedByIncident { get; init; }
 
     /// <summary>0 to 1; null without deploys.</summary>
     public double? Rate { get; init; }
@@ -305,6 +321,9 @@ public sealed record ChangeFailure
     /// <summary>The rollback deployment, for <see cref="ChangeFailureKind.RolledBack"/>.</summary>
     public string? RollbackId { get; init; }
 
+    /// <summary>The incident, for <see cref="ChangeFailureKind.Incident"/>.</summary>
+    public string? IncidentId { get; init; }
+
     /// <summary>The next successful deployment of the service in the environment; null while there is none.</summary>
     public string? RestoredBy { get; init; }
 
@@ -326,4 +345,7 @@ public enum ChangeFailureKind
 
     /// <summary>The deployment succeeded, then a rollback deployment moved its service away from its release.</summary>
     RolledBack,
+
+    /// <summary>The deployment succeeded, then an incident of its service opened before its next change.</summary>
+    Incident,
 }

@@ -163,6 +163,54 @@ public sealed class DoraReportTests
     }
 
     [Fact]
+    public void AnIncidentAfterADeploy_MakesItAChangeFailure_UntilTheServicesNextChange()
+    {
+        var history = Recorded() with
+        {
+            Incidents =
+            [
+                Incident("i1", "03-09 09:00", "production", "web"),      // after d6 (08:15), before d7 (03-11 10:10): d6 failed
+                Incident("i2", "03-10 09:00", "production", "payments"), // no deploy of payments
+                Incident("i3", "03-07 09:00", "staging", "web"),         // the other environment
+                Incident("i4", "03-04 14:30", "production", "web"),      // after d2, which failed anyway
+            ],
+        };
+
+        var report = DoraReport.Compute(history, "production", Now, Window);
+
+        // d2, d4 and d8 as without incidents, and d6 followed by i1: 4 of 8 = 50%, low.
+        report.ChangeFailureRate.Failures.ShouldBe(4);
+        report.ChangeFailureRate.Failed.ShouldBe(2);
+        report.ChangeFailureRate.RolledBack.ShouldBe(1);
+        report.ChangeFailureRate.FollowedByIncident.ShouldBe(1);
+        report.ChangeFailureRate.Rate.ShouldBe(0.5);
+
+        // d6 fails at i1's opening, 03-09 09:00, and is restored by web's next success, d7 at 03-11 10:10: 49h10m.
+        // Restores 2m, 1h45m, 49h10m: median 1h45m, high (under a day).
+        report.Failures.Single(f => f.DeploymentId == "d6").ShouldBe(new ChangeFailure
+        {
+            DeploymentId = "d6", Service = "web", Kind = ChangeFailureKind.Incident, FailedAt = At("03-09 09:00"), IncidentId = "i1", RestoredBy = "d7", RestoredAt = At("03-11 10:10"),
+        });
+        report.TimeToRestore.Restored.ShouldBe(3);
+        report.TimeToRestore.Median.ShouldBe(TimeSpan.FromMinutes(105));
+        report.TimeToRestore.Band.ShouldBe(DoraBand.High);
+    }
+
+    private static Incident Incident(string id, string opened, string environment, string service) => new()
+    {
+        Id = id,
+        App = "shop",
+        Environment = environment,
+        Title = $"{service} is down",
+        Severity = 2,
+        Status = IncidentStatus.Open,
+        OpenedAt = At(opened),
+        OpenedBy = "alert:HighErrorRate",
+        Services = [service],
+        AlertFingerprints = [],
+    };
+
+    [Fact]
     public void TheOtherEnvironment_IsMeasuredApart()
     {
         var report = DoraReport.Compute(Recorded(), "staging", Now, Window);
