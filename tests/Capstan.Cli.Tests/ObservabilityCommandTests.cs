@@ -46,7 +46,7 @@ public sealed class ObservabilityCommandTests
         run.Output.ShouldBe("wrote 2 rule(s) to rules.yml\n");
         var rules = File.ReadAllText(Path.Combine(project.Path, "rules.yml"));
         rules.ShouldContain("alert: \"HighErrorRate\"");
-        var check = await ProcessRunner.RunAsync("promtool", ["check", "rules", Path.Combine(project.Path, "rules.yml")], project.Path, Token);
+        var check = await Promtool.CheckRulesAsync(Path.Combine(project.Path, "rules.yml"), Token);
         check.ExitCode.ShouldBe(0, check.Output);
         check.Output.ShouldContain("SUCCESS: 2 rules found");
 
@@ -77,7 +77,7 @@ public sealed class ObservabilityCommandTests
         badSev.Error.ShouldContain("--sev 7 is not a severity");
 
         var noServer = await CliRun.Of(project.Path, "alerts");
-        noServer.ExitCode.ShouldBe(ExitCodes.Failure);
+        noServer.ExitCode.ShouldBe(ExitCodes.InvalidInput);
         noServer.Error.ShouldContain("no capstan server is running");
     }
 
