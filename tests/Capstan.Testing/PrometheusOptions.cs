@@ -61,6 +61,12 @@ public sealed record PrometheusScrapeJob
     /// </summary>
     public bool BearerTokenInFile { get; init; }
 
+    /// <summary>
+    /// <c>honor_labels: true</c>: the scraped series keep their own <c>job</c> and <c>instance</c> labels instead of
+    /// getting them renamed to <c>exported_…</c> (what scraping Capstan, which labels instances, needs).
+    /// </summary>
+    public bool HonorLabels { get; init; }
+
     /// <summary>This job's <c>scrape_interval</c>; unset, the global one.</summary>
     public TimeSpan? ScrapeInterval { get; init; }
 }
