@@ -209,7 +209,7 @@ public sealed class IncidentManager
         var unresolved = await _store.ListAsync(change.App, unresolvedOnly: true, since: null, UnresolvedLimit, cancellationToken)
             .ConfigureAwait(false);
         var written = new List<IncidentEvent>();
-        foreach (var incident in unresolved.Where(i => Touches(change, i)).OrderBy(i => i.OpenedAt))
+        foreach (var incident in unresolved.Where(i => Touches(change, i)).OrderBy(i => i.OpenedAt).ThenBy(i => i.Id, StringComparer.Ordinal))
         {
             written.Add(await _store.AppendEventAsync(
                 new IncidentEvent
