@@ -232,7 +232,7 @@ internal static class ObservabilityEndpoints
         }
     }
 
-    private static async Task<IResult> ExpireSilenceAsync(string app, string id, ApiContext api, CancellationToken cancellationToken)
+    private static async Task<IResult> ExpireSilenceAsync(string app, string id, HttpContext http, ApiContext api, CancellationToken cancellationToken)
     {
         if (WrongApp(app, api) is { } wrong)
         {
@@ -241,7 +241,7 @@ internal static class ObservabilityEndpoints
 
         try
         {
-            var silence = await api.Watch.ExpireSilenceAsync(id, cancellationToken).ConfigureAwait(false);
+            var silence = await api.Watch.ExpireSilenceAsync(id, ApiEndpoints.Author(http, null), cancellationToken).ConfigureAwait(false);
             return Results.Json(ViewOf(silence, api.Clock.GetUtcNow()), ApiJson.Default.SilenceView);
         }
         catch (AlertingException ex)

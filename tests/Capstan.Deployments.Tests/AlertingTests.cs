@@ -149,6 +149,9 @@ public sealed class AlertingTests
         }
 
         (await fixture.Api.GetFromJsonAsync("api/apps/shop/silences", ApiJson.Default.IReadOnlyListSilenceView, Token))!.ShouldBeEmpty();
+        var audit = (await fixture.Server!.Store.Audit.ReadAllAsync(Token)).Where(e => e.Action.StartsWith("alert.", StringComparison.Ordinal)).ToList();
+        audit.Select(e => e.Action).ShouldBe(["alert.ack", "alert.silence", "alert.unsilence"]);
+        audit.ShouldAllBe(e => e.Actor == "ana (token admin)" || e.Actor == "token admin");
 
         // The postmortem draft.
         var postmortem = await fixture.Api.GetStringAsync($"api/apps/shop/incidents/{incident.Id}/postmortem", Token);

@@ -127,13 +127,29 @@ internal static partial class StarterManifest
                 for: 10m
                 severity: warning
                 notify: [oncall]
+              # Once the app has a public TLS host, renew its certificate in time (the seeds: 30 days ahead):
+              # - name: CertificateExpiring
+              #   when: "cert_expiry_days(www.example.com) < 30"
+              #   severity: warning
+              #   notify: [oncall]
 
             notifications:
               oncall: { webhook: "${secret:ONCALL_WEBHOOK}" }
 
-            # Back up what the app stores, e.g. a SQLite file in its data folder:
+            # Who is paged, in turns; an unacknowledged page goes to the next person (docs/manifest.md, oncall):
+            # oncall:
+            #   people: { ana: oncall, ben: oncall }
+            #   shift: 1w
+            #   handoff: "Mon 09:00"
+
+            # Back up what the app stores, e.g. a SQLite file in its data folder, and page when backups stop:
             # backups:
             #   db: { sqlite: app.db, schedule: "0 * * * *", keep: { hourly: 24, daily: 30 }, rpo: 1h, rto: 4h }
+            # and under alerts:
+            # - name: BackupStale
+            #   when: "backup_age(db) > 2h"
+            #   severity: critical
+            #   notify: [oncall]
 
             secrets:
               ONCALL_WEBHOOK: { rotate: 90d, description: "webhook the critical alerts page" }

@@ -7,6 +7,7 @@ using Capstan.Observability.Exposition;
 using Capstan.Observability.Incidents;
 using Capstan.Observability.Metrics;
 using Capstan.Runtime.Instances;
+using Capstan.Secrets.Audit;
 using Capstan.Secrets.Masking;
 using Capstan.Secrets.Resolution;
 using Capstan.Secrets.Vault;
@@ -53,6 +54,7 @@ public sealed class ObservabilityService : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<string> _seenDeployments = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Environment, string Name, int Version)> _seenSecrets = [];
     private CapstanManifest _manifest;
     private string? _manifestText;
     private RuleEvaluator _evaluator;
@@ -424,6 +426,24 @@ public sealed class ObservabilityService : IAsyncDisposable
     private async Task RecordSecretAgesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var versions = await _vault.ListAsync(null, cancellationToken).ConfigureAwait(false);
+        var first = _seenSecrets.Count == 0;
+        foreach (var version in versions.OrderBy(v => v.CreatedAt))
+        {
+            // A secret set since the last look goes onto the timelines of the open incidents of its environment.
+            if (_seenSecrets.Add((version.Environment, version.Name, version.Version)) && !first)
+            {
+                _work.Enqueue(ct => _incidents.AddChangeAsync(new ChangeEvent
+                {
+                    At = version.CreatedAt,
+                    Kind = ChangeKind.Secret,
+                    App = _app,
+                    Environment = version.Environment,
+                    Actor = version.CreatedBy,
+                    Text = $"secret {version.Name} set to version {version.Version} in {version.Environment}",
+                }, ct));
+            }
+        }
+
         foreach (var secret in versions.Where(v => v.DeletedAt is null).GroupBy(v => (v.Environment, v.Name)).Select(g => g.MaxBy(v => v.Version)!).GroupBy(v => v.Name))
         {
             Series.Append(SeriesNames.SecretUpdated, LabelSet.Of(("secret", secret.Key)), secret.Min(v => v.CreatedAt).ToUnixTimeMilliseconds() / 1000.0, now);
@@ -652,6 +672,7 @@ public sealed class ObservabilityService : IAsyncDisposable
                 ?? throw new AlertingException($"no alert {fingerprint}: 'capstan alerts' lists the alerts and their ids") { Kind = AlertingErrorKind.NotFound };
             _dispatcher.Acknowledge(fingerprint, by, now);
             await _store.Alerts.AcknowledgeAsync(_app, alert.RuleName, fingerprint, now, by, cancellationToken).ConfigureAwait(false);
+            await _vault.AppendAuditAsync(new AuditRecord(by, "alert.ack", _app, alert[AlertLabels.Env], $"{alert.RuleName}{alert.Labels}", null, fingerprint), cancellationToken).ConfigureAwait(false);
             return _dispatcher.GetAlerts(now).First(a => a.Alert.Fingerprint == fingerprint);
         }
         finally
@@ -678,6 +699,7 @@ public sealed class ObservabilityService : IAsyncDisposable
                 Reason = reason,
             };
             await _store.Silences.AddAsync(stored, cancellationToken).ConfigureAwait(false);
+            await _vault.AppendAuditAsync(new AuditRecord(by, "alert.silence", _app, null, matchers.ToString(), null, $"{silence.Id} until {silence.EndsAt:yyyy-MM-dd HH:mm} UTC: {reason}"), cancellationToken).ConfigureAwait(false);
             return stored;
         }
         finally
@@ -686,7 +708,7 @@ public sealed class ObservabilityService : IAsyncDisposable
         }
     }
 
-    public async Task<Capstan.State.Silence> ExpireSilenceAsync(string id, CancellationToken cancellationToken)
+    public async Task<Capstan.State.Silence> ExpireSilenceAsync(string id, string by, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -704,6 +726,7 @@ public sealed class ObservabilityService : IAsyncDisposable
             }
 
             await _store.Silences.ExpireAsync(id, now, cancellationToken).ConfigureAwait(false);
+            await _vault.AppendAuditAsync(new AuditRecord(by, "alert.unsilence", _app, null, LabelSet.From(stored.Matchers).ToString(), null, id), cancellationToken).ConfigureAwait(false);
             return (await _store.Silences.GetAsync(id, cancellationToken).ConfigureAwait(false))!;
         }
         finally
