@@ -11,7 +11,7 @@ namespace Capstan.Observability.Alerting;
 /// Past the timeout (30 s by default) the whole group is killed and the delivery fails as timed out. Processes the
 /// command leaves running in its group are killed when it exits, so nothing outlives a delivery.
 /// </summary>
-public sealed partial class CommandReceiver : INotificationReceiver
+public sealed class CommandReceiver : INotificationReceiver
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 

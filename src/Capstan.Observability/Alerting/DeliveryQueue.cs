@@ -221,7 +221,7 @@ public sealed class DeliveryQueue
             if (!result.Succeeded)
             {
                 var retryAt = now + _options.BackoffAfter(delivery.Attempts);
-                if (result.Retryable && delivery.Attempts < _options.MaxAttempts && retryAt - delivery.FirstAttemptAt <= _options.GiveUpAfter)
+                if (result.Retryable && delivery.Attempts < _options.MaxAttempts && retryAt - delivery.QueuedAt <= _options.GiveUpAfter)
                 {
                     status = DeliveryStatus.Retrying;
                     next = retryAt;
@@ -266,7 +266,7 @@ public sealed class DeliveryQueue
     {
         public Notification Notification { get; } = notification;
 
-        public DateTimeOffset FirstAttemptAt { get; } = queuedAt;
+        public DateTimeOffset QueuedAt { get; } = queuedAt;
 
         public DateTimeOffset DueAt { get; set; } = queuedAt;
 
