@@ -6,14 +6,51 @@ namespace Capstan.Testing;
 /// <summary>Free TCP ports on the loopback address.</summary>
 public static class FreePort
 {
+    // 10000–19999: below the instances' range (20000–29999, PortRange.Default) and below Linux's ephemeral range
+    // (32768–60999), from which the system takes the local port of every outgoing connection. A port the system picked
+    // (bind to 0) came from that ephemeral range, so a load loop's connections of a parallel test could take it between
+    // the pick and the bind: CI saw "address already in use" that way.
+    private const int First = 10000;
+    private const int Count = 10000;
+
+    private static readonly HashSet<int> Given = [];
+
     /// <summary>
-    /// A port on 127.0.0.1 that was free a moment ago (the system picked it). Another process can take it before
-    /// it is used: a server that fails to bind should retry with a new port.
+    /// A port on 127.0.0.1 that was free a moment ago, chosen at random in 10000–19999 and never given twice by this
+    /// process. Another test process can still take it before it is used, rarely: a server that fails to bind should
+    /// retry with a new port.
     /// </summary>
     public static int Get()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
+        lock (Given)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var port = First + Random.Shared.Next(Count);
+                if (Given.Contains(port) || !IsFree(port))
+                {
+                    continue;
+                }
+
+                Given.Add(port);
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"no free port in {First}-{First + Count - 1} after 1000 tries");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
