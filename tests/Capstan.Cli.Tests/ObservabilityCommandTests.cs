@@ -96,8 +96,21 @@ public sealed class ObservabilityCommandTests
                 ShimCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "capstan.dll")],
             },
             Token);
+        try
+        {
+            await RunCommandsAsync(project.Path, server);
+        }
+        finally
+        {
+            // The data plane outlives a disposed server: HAProxy is stopped here, as 'capstan up' stops it.
+            await server.StopEverythingAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task RunCommandsAsync(string path, CapstanServer server)
+    {
         var environment = new Dictionary<string, string?> { ["CAPSTAN_URL"] = server.Url, ["CAPSTAN_TOKEN"] = server.AdminToken, ["CAPSTAN_ACTOR"] = "ana" };
-        Task<CliRun> Capstan(params string[] args) => CliRun.With(project.Path, environment, Token, args);
+        Task<CliRun> Capstan(params string[] args) => CliRun.With(path, environment, Token, args);
 
         var opened = await Capstan("incident", "open", "--title", "checkout is slow", "--sev", "1", "--env", "production", "--service", "web");
         opened.ExitCode.ShouldBe(ExitCodes.Success, opened.Error);
@@ -124,7 +137,7 @@ public sealed class ObservabilityCommandTests
 
         var postmortem = await Capstan("incident", "postmortem", id, "-o", "postmortem.md");
         postmortem.ExitCode.ShouldBe(ExitCodes.Success, postmortem.Error);
-        File.ReadAllText(Path.Combine(project.Path, "postmortem.md")).ShouldContain("checkout is slow");
+        File.ReadAllText(Path.Combine(path, "postmortem.md")).ShouldContain("checkout is slow");
 
         (await Capstan("incident", "resolve", id)).Output.ShouldStartWith($"incident {id} resolved after ");
         (await Capstan("incident", "list")).Output.ShouldBe("no open incidents\n");
@@ -141,7 +154,7 @@ public sealed class ObservabilityCommandTests
         (await Capstan("alerts")).Output.ShouldBe("no alerts: every rule's condition is false\n");
         (await Capstan("alert", "ack", "0123456789abcdef")).Error.ShouldContain("no alert 0123456789abcdef");
 
-        await Poll.UntilAsync(async ct => (await CliRun.With(project.Path, environment, ct, "metrics", "capstan_host_cpus")).Output.Contains("capstan_host_cpus", StringComparison.Ordinal),
+        await Poll.UntilAsync(async ct => (await CliRun.With(path, environment, ct, "metrics", "capstan_host_cpus")).Output.Contains("capstan_host_cpus", StringComparison.Ordinal),
             "the host is sampled", TimeSpan.FromSeconds(15), Token);
         var metrics = await Capstan("metrics", "capstan_host_*");
         metrics.Output.ShouldContain("capstan_host_memory_total_bytes");
