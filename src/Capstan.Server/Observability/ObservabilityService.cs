@@ -54,6 +54,7 @@ public sealed class ObservabilityService : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<string> _seenDeployments = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _guarded = new(StringComparer.Ordinal);
     private readonly HashSet<(string Environment, string Name, int Version)> _seenSecrets = [];
     private CapstanManifest _manifest;
     private string? _manifestText;
@@ -492,10 +493,17 @@ public sealed class ObservabilityService : IAsyncDisposable
         var firing = alerts.Where(a => a.IsFiring && guards.Contains(a.RuleName)).ToList();
         foreach (var environment in _manifest.Environments.Keys)
         {
-            // An alert without an environment (disk_free(), a certificate) guards every environment.
-            _controller.Guards.Set(_app, environment, [.. firing
+            // An alert without an environment (disk_free(), a certificate) guards every environment. The board is told
+            // only of changes, so what fires is set once, not every second.
+            List<FiringGuard> guarding = [.. firing
                 .Where(a => a[AlertLabels.Env] is null || a[AlertLabels.Env] == environment)
-                .Select(a => new FiringGuard(a.RuleName, a.Annotations[AlertLabels.Description] ?? a.RuleName))]);
+                .Select(a => new FiringGuard(a.RuleName, a.Annotations[AlertLabels.Description] ?? a.RuleName))];
+            var key = string.Join("\n", guarding.Select(g => g.Alert));
+            if (_guarded.GetValueOrDefault(environment, "") != key)
+            {
+                _guarded[environment] = key;
+                _controller.Guards.Set(_app, environment, guarding);
+            }
         }
     }
 
