@@ -305,6 +305,11 @@ public sealed class PrometheusServer : IAsyncDisposable
                 yaml.AppendLine("    scrape_interval: " + PrometheusYaml.Duration(interval));
             }
 
+            if (job.HonorLabels)
+            {
+                yaml.AppendLine("    honor_labels: true");
+            }
+
             if (job.BearerToken is { } token)
             {
                 yaml.AppendLine("    authorization:");
