@@ -26,6 +26,7 @@ Console.CancelKeyPress += (_, args) =>
 };
 var token = cancel.Token;
 var run = Stopwatch.StartNew();
+var loadBefore = LoadAverage();
 var body = new System.Text.StringBuilder();
 var failed = false;
 foreach (var (name, measure) in new (string, Func<Task<string>>)[]
@@ -60,13 +61,16 @@ Console.Write($"""
     Measured {DateTime.UtcNow:yyyy-MM-dd} with `bench/alerts.sh` (`dotnet run -c Release --project bench/AlertBench -- {part}`) on {Environment.ProcessorCount} cores,
     {long.Parse(memory, CultureInfo.InvariantCulture) / (1024.0 * 1024):0} GiB, {os}, .NET {Environment.Version}, {await VersionAsync("prometheus", "prometheus")},
     {await VersionAsync("prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")}, {await VersionAsync("haproxy", "haproxy")}, Release build. The whole run took
-    {run.Elapsed.TotalMinutes:0.0} min. Capstan, HAProxy, the app, the load, Prometheus and Alertmanager share the same cores, on loopback.
+    {run.Elapsed.TotalMinutes:0.0} min. Capstan, HAProxy, the app, the load, Prometheus and Alertmanager share the same cores, on loopback;
+    the machine's load average (1 min) was {loadBefore} at the start and {LoadAverage()} at the end.
 
     {body}
     """);
 return failed ? 1 : 0;
 
 string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
 static void Progress(string message) => Console.Error.WriteLine($"alertbench {DateTime.Now:HH:mm:ss}: {message}");
 
