@@ -15,6 +15,9 @@ public sealed record HelloSettings
     public int? FaultSeed { get; init; }
     public TimeSpan Latency { get; init; }
 
+    /// <summary>While a file exists at this absolute path, every request to / is answered 500 (FAULT_FILE); null when unset.</summary>
+    public string? FaultFile { get; init; }
+
     /// <summary>
     /// Reads every variable and collects every error, each naming the variable and what it accepts.
     /// Error messages never repeat a variable's value.
@@ -46,6 +49,14 @@ public sealed record HelloSettings
             }
         }
 
+        // Absolute, so that it names the same file whatever folder the app was started in.
+        var faultFile = Value(variable, "FAULT_FILE");
+        if (faultFile is not null && (!Path.IsPathFullyQualified(faultFile) || faultFile.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        {
+            found.Add("FAULT_FILE must be an absolute path, e.g. /tmp/hello.fault (while that file exists, every request to / is answered 500).");
+            faultFile = null;
+        }
+
         errors = found;
         if (found.Count > 0)
         {
@@ -61,6 +72,7 @@ public sealed record HelloSettings
             FaultRate = faultRate ?? 0,
             FaultSeed = faultSeed,
             Latency = TimeSpan.FromMilliseconds(latencyMs ?? 0),
+            FaultFile = faultFile,
         };
         return true;
     }

@@ -39,7 +39,7 @@ builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
 await using var app = builder.Build();
 
-var faults = new FaultInjector(settings.FaultRate, settings.FaultSeed);
+var faults = new FaultInjector(settings.FaultRate, settings.FaultSeed, settings.FaultFile);
 var metrics = new RequestMetrics();
 var readiness = new Readiness(store, app.Services.GetRequiredService<ILogger<Readiness>>());
 
@@ -74,6 +74,11 @@ app.MapGet("/", async (CancellationToken cancellationToken) =>
     if (settings.Latency > TimeSpan.Zero)
     {
         await Task.Delay(settings.Latency, cancellationToken);
+    }
+
+    if (faults.FaultFileExists())
+    {
+        return Results.Text("injected fault (FAULT_FILE)", statusCode: StatusCodes.Status500InternalServerError);
     }
 
     if (faults.ShouldFail())

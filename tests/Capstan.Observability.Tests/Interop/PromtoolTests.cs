@@ -92,6 +92,7 @@ public sealed class PromtoolTests
                     BearerToken = "t",
                     BearerTokenInFile = true,
                     ScrapeInterval = TimeSpan.FromMinutes(2),
+                    HonorLabels = true,
                 },
             ],
         }, Ct).DefaultTimeout();
@@ -100,6 +101,7 @@ public sealed class PromtoolTests
 
         check.ExitCode.ShouldBe(0, check.Output);
         check.Output.ShouldContain("SUCCESS: 2 rules found");
+        File.ReadAllText(prometheus.ConfigurationPath).ShouldContain("honor_labels: true");
         var rules = await prometheus.RulesAsync(Ct).DefaultTimeout();
         rules.Select(r => (r.Group, r.Name, r.Type)).ShouldBe([("capstan", "ServiceDown", "alerting"), ("capstan", "job:requests:rate5m", "recording")]);
         // Prometheus hands discovered targets to its scrapers every 5 s, so they are listed only after the first of those.

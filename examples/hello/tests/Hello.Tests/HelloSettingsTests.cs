@@ -12,6 +12,7 @@ public class HelloSettingsTests
         Assert.Equal("dev", settings.Version);
         Assert.Null(settings.Port);
         Assert.Equal(0, settings.FaultRate);
+        Assert.Null(settings.FaultFile);
     }
 
     [Fact]
@@ -34,5 +35,25 @@ public class HelloSettingsTests
     {
         Assert.True(HelloSettings.TryLoad(name => name == "FAULT_RATE" ? text : null, out var settings, out _));
         Assert.Equal(expected, settings.FaultRate);
+    }
+
+    [Fact]
+    public void FaultFile_AcceptsAnAbsolutePath()
+    {
+        Assert.True(HelloSettings.TryLoad(name => name == "FAULT_FILE" ? "/tmp/hello.fault" : null, out var settings, out _));
+        Assert.Equal("/tmp/hello.fault", settings.FaultFile);
+    }
+
+    [Theory]
+    [InlineData("outage.flag")]
+    [InlineData("./outage/now.flag")]
+    [InlineData("/tmp/outage\0now.flag")]
+    public void FaultFile_RefusesARelativeOrInvalidPath_WithoutRepeatingIt(string path)
+    {
+        Assert.False(HelloSettings.TryLoad(name => name == "FAULT_FILE" ? path : null, out _, out var errors));
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("FAULT_FILE must be an absolute path", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("outage", error, StringComparison.Ordinal);
     }
 }
