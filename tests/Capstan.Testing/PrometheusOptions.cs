@@ -69,10 +69,4 @@ public sealed record PrometheusScrapeJob
 
     /// <summary>This job's <c>scrape_interval</c>; unset, the global one.</summary>
     public TimeSpan? ScrapeInterval { get; init; }
-
-    /// <summary>
-    /// <c>honor_labels: true</c>: the scraped series keep their own <c>job</c> and <c>instance</c> labels instead of
-    /// having them renamed <c>exported_*</c>, as a Prometheus scraping Capstan's <c>/metrics</c> must (docs/metrics.md).
-    /// </summary>
-    public bool HonorLabels { get; init; }
 }
