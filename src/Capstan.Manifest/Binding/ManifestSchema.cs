@@ -341,14 +341,16 @@ internal static class ManifestSchema
         return channel;
     }).ExactlyOneOf("webhook", "slack", "email", "command");
 
-    private static readonly ObjectShape<RouteTimings> Timings = new("route_timings", "When a severity's notifications go out.", f => new RouteTimings(
-        f.Optional("group_wait", AnyDuration, "Wait before a new group's first notification, for more alerts to join it.", RouteTimings.Warning.GroupWait),
-        f.Optional("group_interval", PositiveDuration, "Wait before notifying changes of a group already notified.", RouteTimings.Warning.GroupInterval),
-        f.Optional("repeat_interval", PositiveDuration, "Wait before repeating an unchanged, unacknowledged firing alert.", RouteTimings.Warning.RepeatInterval)));
+    // Each severity's keys default to that severity's timings: a critical block that sets only repeat_interval still
+    // notifies at once.
+    private static ObjectShape<RouteTimings> Timings(string severity, RouteTimings defaults) => new($"route_timings_{severity}", $"When {severity} notifications go out.", f => new RouteTimings(
+        f.Optional("group_wait", AnyDuration, "Wait before a new group's first notification, for more alerts to join it.", defaults.GroupWait),
+        f.Optional("group_interval", PositiveDuration, "Wait before notifying changes of a group already notified.", defaults.GroupInterval),
+        f.Optional("repeat_interval", PositiveDuration, "Wait before repeating an unchanged, unacknowledged firing alert.", defaults.RepeatInterval)));
 
     private static readonly ObjectShape<AlertRouting> Routing = new("routing", "Notification timings per severity; info alerts are recorded, never sent.", f => new AlertRouting(
-        f.Optional("critical", Timings, "Timings of critical alerts (default: at once, updates after 1m, repeats every 1h).", RouteTimings.Critical),
-        f.Optional("warning", Timings, "Timings of warnings (default: 30s, 5m, 4h, as Alertmanager).", RouteTimings.Warning)));
+        f.Optional("critical", Timings("critical", RouteTimings.Critical), "Timings of critical alerts (default: at once, updates after 1m, repeats every 1h).", RouteTimings.Critical),
+        f.Optional("warning", Timings("warning", RouteTimings.Warning), "Timings of warnings (default: 30s, 5m, 4h, as Alertmanager).", RouteTimings.Warning)));
 
     private static readonly ObjectShape<OnCallPolicy> OnCall = new("oncall", "Who is paged, in turns, and when a page escalates.", f =>
     {

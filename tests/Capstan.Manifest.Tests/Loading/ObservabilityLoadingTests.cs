@@ -57,6 +57,22 @@ public sealed class ObservabilityLoadingTests
     }
 
     [Fact]
+    public void ASeverityGivenInPart_KeepsItsOwnDefaultsForTheRest()
+    {
+        var routing = Diagnosed.Parse("""
+            version: 1
+            app: hello
+            routing:
+              critical: { repeat_interval: 30m }
+              warning: { group_wait: 1m }
+            """).ShouldBeClean().Routing;
+
+        // A critical alert still pages at once: the keys left out are critical's defaults, not a warning's.
+        routing.Critical.ShouldBe(new RouteTimings(Duration.FromSeconds(0), Duration.FromSeconds(60), Duration.FromMinutes(30)));
+        routing.Warning.ShouldBe(new RouteTimings(Duration.FromMinutes(1), Duration.FromMinutes(5), new Duration(TimeSpan.FromHours(4))));
+    }
+
+    [Fact]
     public void ADatedHandoff_IsThatMoment()
     {
         var oncall = Diagnosed.Parse("""
