@@ -44,41 +44,25 @@ internal sealed class AlertServer : IAsyncDisposable
     public string MetricsTarget => new Uri(Server.Url).Authority;
 
     /// <summary>
-    /// capstan.yaml: the example app with <c>FAULT_FILE</c> set, and the rule under test with <c>for: 0s</c>. The
-    /// critical route is written out whole: a <c>critical</c> block given in part takes the warning defaults (30s group
-    /// wait) for the keys it leaves out.
+    /// capstan.yaml: the example app with <c>FAULT_FILE</c> set, and the rule under test with <c>for: 0s</c>.
     /// </summary>
-    public static string ManifestFor(string helloFolder, string faultFile, Uri webhook) => $$"""
-        version: 1
-        app: shop
-        services:
-          web:
-            run: dotnet {{Path.Combine(helloFolder, "Hello.dll")}} --urls http://127.0.0.1:${PORT}
-            health: { readiness: /ready, liveness: /health, interval: 200ms, timeout: 2s }
-            route: { host: shop.localhost }
-            grace_period: 5s
-            drain_timeout: 5s
-            env:
-              APP_VERSION: "${CAPSTAN_VERSION}"
-              DATA_DIR: "${CAPSTAN_DATA_DIR}"
-              FAULT_FILE: "{{faultFile}}"
-        environments:
-          staging:
-            strategy: blue-green
-            progress_deadline: 60s
-        alerts:
-          - name: {{RuleName}}
-            when: "{{Condition}}"
-            for: 0s
-            severity: critical
-            notify: [oncall]
-        notifications:
-          oncall: { webhook: "{{webhook}}capstan" }
-        routing:
-          # Capstan's defaults for critical alerts (0s, 1m, 1h) but group_interval, which only decides when changes
-          # to a group already notified go out: 1s, so that each round's resolution arrives before the next round.
-          critical: { group_wait: 0s, group_interval: 1s, repeat_interval: 1h }
-        """;
+    public static string ManifestFor(string helloFolder, string faultFile, Uri webhook) => ExampleApp.Manifest(
+        helloFolder,
+        env: $"FAULT_FILE: \"{faultFile}\"",
+        rest: $$"""
+            alerts:
+              - name: {{RuleName}}
+                when: "{{Condition}}"
+                for: 0s
+                severity: critical
+                notify: [oncall]
+            notifications:
+              oncall: { webhook: "{{webhook}}capstan" }
+            routing:
+              # Capstan's defaults for critical alerts (0s, 1m, 1h) but group_interval, which only decides when changes
+              # to a group already notified go out: 1s, so that each round's resolution arrives before the next round.
+              critical: { group_wait: 0s, group_interval: 1s, repeat_interval: 1h }
+            """);
 
     public static async Task<AlertServer> StartAsync(string manifest, CancellationToken cancellationToken)
     {

@@ -82,7 +82,7 @@ internal static class LatencyBench
             token);
 
         progress("latency: publishing examples/hello (Release)");
-        await PublishedExample.PublishAsync(published.Path, token);
+        await ExampleApp.PublishAsync(published.Path, token);
         progress("latency: deploying it");
         await server.DeployAsync(token);
         await using var load = new SteadyLoad(server.EdgeUri, AlertServer.Host, Rate);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Capstan.Testing;
 
 namespace Capstan.Deployments.Tests.Canary;
@@ -14,25 +13,7 @@ public sealed class ExampleAppCanaryTests(ExampleAppCanaryTests.PublishedExample
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     /// <summary>capstan.yaml running the published example as service 'web' of app 'shop' in 'staging'.</summary>
-    private string Manifest(string env = "") => $$"""
-        version: 1
-        app: shop
-        services:
-          web:
-            run: dotnet {{Path.Combine(example.Folder, "Hello.dll")}} --urls http://127.0.0.1:${PORT}
-            health: { readiness: /ready, liveness: /health, interval: 200ms, timeout: 2s }
-            route: { host: shop.localhost }
-            grace_period: 5s
-            drain_timeout: 5s
-            env:
-              APP_VERSION: "${CAPSTAN_VERSION}"
-              DATA_DIR: "${CAPSTAN_DATA_DIR}"
-              {{env}}
-        environments:
-          staging:
-            strategy: {{Strategy}}
-            progress_deadline: 60s
-        """;
+    private string Manifest(string env = "") => ExampleApp.Manifest(example.Folder, Strategy, env);
 
     [Theory]
     [InlineData("COLOR: green", "succeeded")]
@@ -69,52 +50,20 @@ public sealed class ExampleAppCanaryTests(ExampleAppCanaryTests.PublishedExample
         await Poll.UntilAsync(() => fixture.Server!.Agent.Instances().All(i => i.Version == version), $"only {version} runs", Token);
     }
 
-    /// <summary>examples/hello copied (without build output) and published once, Release, into a temp folder.</summary>
+    /// <summary>examples/hello published once for the class (<see cref="ExampleApp.PublishAsync"/>).</summary>
     public sealed class PublishedExample : IAsyncLifetime
     {
         private readonly TempDirectory _folder = new("capstan-hello-");
 
-        public string Folder => Path.Combine(_folder.Path, "out");
+        public string Folder { get; private set; } = "";
 
-        public async ValueTask InitializeAsync()
-        {
-            var source = Path.Combine(_folder.Path, "src");
-            Copy(RepositoryRoot.Combine("examples", "hello"), source);
-            File.Copy(RepositoryRoot.Combine("nuget.config"), Path.Combine(source, "nuget.config"));
-            using var publish = Process.Start(new ProcessStartInfo("dotnet")
-            {
-                ArgumentList = { "publish", Path.Combine(source, "Hello.csproj"), "-c", "Release", "-o", Folder, "--nologo", "-v", "quiet" },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            var output = publish.StandardOutput.ReadToEndAsync();
-            var errors = publish.StandardError.ReadToEndAsync();
-            await publish.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-            if (publish.ExitCode != 0 || !File.Exists(Path.Combine(Folder, "Hello.dll")))
-            {
-                throw new InvalidOperationException($"publishing examples/hello failed ({publish.ExitCode}):\n{await output}\n{await errors}");
-            }
-        }
+        public async ValueTask InitializeAsync() =>
+            Folder = await ExampleApp.PublishAsync(_folder.Path, TestContext.Current.CancellationToken);
 
         public ValueTask DisposeAsync()
         {
             _folder.Dispose();
             return ValueTask.CompletedTask;
-        }
-
-        private static void Copy(string from, string to)
-        {
-            Directory.CreateDirectory(to);
-            string[] skipped = ["bin", "obj", "out", "TestResults", ".capstan", "data"];
-            foreach (var directory in Directory.EnumerateDirectories(from).Where(d => !skipped.Contains(Path.GetFileName(d))))
-            {
-                Copy(directory, Path.Combine(to, Path.GetFileName(directory)));
-            }
-
-            foreach (var file in Directory.EnumerateFiles(from))
-            {
-                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-            }
         }
     }
 }
