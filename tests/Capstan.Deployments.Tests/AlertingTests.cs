@@ -216,4 +216,43 @@ public sealed class AlertingTests
         after.FiringSince!.Value.ToUnixTimeMilliseconds().ShouldBe(before.FiringSince!.Value.ToUnixTimeMilliseconds(), "the alert fires on, it did not start again");
         Notifications().Length.ShouldBe(1, string.Join("\n", Notifications()));
     }
+
+    [Fact]
+    public async Task AChannelNamingASecret_NotifiesEachEnvironmentAtItsOwnValue()
+    {
+        await using var fixture = await DeploymentFixture.StartAsync(cancellationToken: Token);
+        await using var stagingHook = WebhookRecorder.Start();
+        await using var productionHook = WebhookRecorder.Start();
+        File.WriteAllText(Path.Combine(fixture.Project, "capstan.yaml"), TestApp.Manifest("blue-green", 1, "FAULT_RATE: \"1\"") + """
+
+              production: { strategy: blue-green }
+            alerts:
+              - name: HighErrorRate
+                when: "error_rate(web) > 1%"
+                severity: critical
+                notify: [hook]
+            notifications:
+              hook: { webhook: "${secret:ALERT_HOOK}" }
+            secrets:
+              ALERT_HOOK: {}
+            """);
+        foreach (var (environment, hook) in new[] { ("staging", stagingHook), ("production", productionHook) })
+        {
+            var (code, _, error) = await Cli.RunAsync(["secret", "set", "ALERT_HOOK", "--env", environment, "--value", hook.Url + environment, "--project", fixture.Project], Token);
+            code.ShouldBe(0, error);
+        }
+
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
+        using var client = new HttpClient();
+        for (var i = 0; i < 20; i++)
+        {
+            (await fixture.GetThroughEdgeAsync(client, "/", Token)).Status.ShouldBe(HttpStatusCode.InternalServerError);
+        }
+
+        // Staging's alert goes to staging's URL (the last environment's, production, was all a channel got before).
+        var notified = await stagingHook.WaitForAsync(r => r.Path == "/staging", TimeSpan.FromSeconds(30), Token);
+        notified.Json().GetProperty("commonLabels").GetProperty("env").GetString().ShouldBe("staging");
+        await Task.Delay(TimeSpan.FromSeconds(2), Token);
+        productionHook.Requests.ShouldBeEmpty();
+    }
 }

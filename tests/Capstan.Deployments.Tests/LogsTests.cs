@@ -1,4 +1,3 @@
-using Capstan.Cli;
 using Capstan.Testing;
 
 namespace Capstan.Deployments.Tests;
@@ -18,14 +17,14 @@ public sealed class LogsTests
         await Poll.UntilAsync(
             async ct =>
             {
-                var (code, output, _) = await RunAsync(["logs", "web", "--env", "staging", "--project", fixture.Project], ct);
+                var (code, output, _) = await Cli.RunAsync(["logs", "web", "--env", "staging", "--project", fixture.Project], ct);
                 text = output;
                 return code == 0 && ids.All(id => output.Contains(id, StringComparison.Ordinal));
             },
             "both instances' start lines are in the logs", TimeSpan.FromSeconds(30), Token);
 
         text.ShouldContain("testapp v1 listening on 127.0.0.1:");
-        var (unknownCode, _, unknownError) = await RunAsync(["logs", "api", "--env", "staging", "--project", fixture.Project], Token);
+        var (unknownCode, _, unknownError) = await Cli.RunAsync(["logs", "api", "--env", "staging", "--project", fixture.Project], Token);
         unknownCode.ShouldBe(3);
         unknownError.ShouldContain("no service 'api'");
     }
@@ -38,7 +37,7 @@ public sealed class LogsTests
         File.WriteAllText(Path.Combine(fixture.Project, "capstan.yaml"),
             TestApp.Manifest("blue-green", 1, "PRINT_ENV: API_TOKEN").Replace("run: dotnet", "run: API_TOKEN=${secret:API_TOKEN} dotnet", StringComparison.Ordinal)
             + "\nsecrets:\n  API_TOKEN: {}\n");
-        var (setCode, _, setError) = await RunAsync(["secret", "set", "API_TOKEN", "--env", "staging", "--value", value, "--project", fixture.Project], Token);
+        var (setCode, _, setError) = await Cli.RunAsync(["secret", "set", "API_TOKEN", "--env", "staging", "--value", value, "--project", fixture.Project], Token);
         setCode.ShouldBe(0, setError);
 
         await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
@@ -47,7 +46,7 @@ public sealed class LogsTests
         var folder = Path.Combine(fixture.Project, ".capstan", "instances", instance.Id);
         string log = "";
         await Poll.UntilAsync(
-            async ct => (log = (await RunAsync(["logs", "web", "--env", "staging", "--project", fixture.Project], ct)).Output).Contains("API_TOKEN=", StringComparison.Ordinal),
+            async ct => (log = (await Cli.RunAsync(["logs", "web", "--env", "staging", "--project", fixture.Project], ct)).Output).Contains("API_TOKEN=", StringComparison.Ordinal),
             "the app printed its token", TimeSpan.FromSeconds(30), Token);
         log.ShouldContain("API_TOKEN=***", customMessage: "the service got the value, and the log masks it");
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
@@ -59,13 +58,5 @@ public sealed class LogsTests
         {
             File.ReadAllText(file).ShouldNotContain(value, customMessage: file);
         }
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args, CancellationToken cancellationToken)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await CapstanCli.RunAsync(args, new Capstan.Cli.Output.CliConsole(output, error, colors: false, Directory.GetCurrentDirectory()), handleSignals: false, cancellationToken);
-        return (code, output.ToString(), error.ToString());
     }
 }

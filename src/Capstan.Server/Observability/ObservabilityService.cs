@@ -192,47 +192,70 @@ public sealed class ObservabilityService : IAsyncDisposable
     };
 
     /// <summary>
-    /// A receiver per channel, its URL or command rendered with the secrets of the last environment (production, in
-    /// promotion order); a channel whose secret is missing is left out and logged, never fatal.
+    /// A receiver per channel, its URL or command rendered with each environment's secrets: a notification goes to
+    /// what its environment renders (<see cref="EnvironmentReceiver"/>), and one of an environment the channel cannot
+    /// be rendered for (its secret is missing there) or of no environment to what the last environment that could
+    /// (production, in promotion order) renders. A channel no environment can render is left out and logged, never fatal.
     /// </summary>
     private async Task<(Dictionary<string, INotificationReceiver> Receivers, SecretMasker Masker)> ReceiversAsync(CapstanManifest manifest, CancellationToken cancellationToken)
     {
-        var environment = manifest.Environments.Keys.LastOrDefault() ?? "production";
+        IReadOnlyList<string> environments = manifest.Environments.Count > 0 ? [.. manifest.Environments.Keys] : ["production"];
         var resolver = new RecordingResolver(new VaultSecretResolver(_vault));
-        var rendered = new List<(NotificationChannel Channel, string[] Values)>();
+        var rendered = new List<(NotificationChannel Channel, List<(string Environment, string Value)> Values)>();
         foreach (var (name, channel) in manifest.Notifications)
         {
-            try
+            var template = channel switch
             {
-                rendered.Add((channel, channel switch
-                {
-                    WebhookChannel webhook => [await Render(webhook.Url).ConfigureAwait(false)],
-                    SlackChannel slack => [await Render(slack.Url).ConfigureAwait(false)],
-                    EmailChannel email => [await Render(email.Smtp).ConfigureAwait(false)],
-                    CommandChannel command => [await Render(command.Command).ConfigureAwait(false)],
-                    _ => [],
-                }));
-            }
-            catch (Secrets.SecretsException ex)
+                WebhookChannel webhook => webhook.Url,
+                SlackChannel slack => slack.Url,
+                EmailChannel email => email.Smtp,
+                CommandChannel command => command.Command,
+                _ => null,
+            };
+            if (template is null)
             {
-                _logger.LogWarning("notification channel {Channel} is left out: {Error}", name, ex.Message);
+                continue;
             }
 
-            Task<string> Render(Capstan.Manifest.Values.Template template) =>
-                TemplateRenderer.RenderAsync(template, environment, resolver, _ => null, $"notifications.{name}", cancellationToken);
+            var values = new List<(string Environment, string Value)>();
+            string? error = null;
+            foreach (var environment in environments)
+            {
+                try
+                {
+                    values.Add((environment, await TemplateRenderer.RenderAsync(template, environment, resolver, _ => null, $"notifications.{name}", cancellationToken).ConfigureAwait(false)));
+                }
+                catch (Secrets.SecretsException ex)
+                {
+                    error = ex.Message;
+                }
+            }
+
+            if (values.Count == 0)
+            {
+                _logger.LogWarning("notification channel {Channel} is left out: {Error}", name, error);
+                continue;
+            }
+
+            rendered.Add((channel, values));
         }
 
         var masker = SecretMasker.Create(resolver.Values);
         var receivers = new Dictionary<string, INotificationReceiver>(StringComparer.Ordinal);
         foreach (var (channel, values) in rendered)
         {
-            receivers[channel.Name] = channel switch
+            // One receiver per distinct value: a channel without secrets, or with the same secret everywhere, is one.
+            var byValue = values.Select(v => v.Value).Distinct(StringComparer.Ordinal).ToDictionary(v => v, v => channel switch
             {
-                WebhookChannel => new WebhookReceiver(values[0], masker, _http),
-                SlackChannel => new SlackReceiver(values[0], masker, _http),
-                EmailChannel email => new EmailReceiver(values[0], email.To, email.From, masker),
-                _ => new CommandReceiver(values[0], masker),
-            };
+                WebhookChannel => (INotificationReceiver)new WebhookReceiver(v, masker, _http),
+                SlackChannel => new SlackReceiver(v, masker, _http),
+                EmailChannel email => new EmailReceiver(v, email.To, email.From, masker),
+                _ => new CommandReceiver(v, masker),
+            }, StringComparer.Ordinal);
+            var fallback = byValue[values[^1].Value];
+            receivers[channel.Name] = byValue.Count == 1
+                ? fallback
+                : new EnvironmentReceiver(values.ToDictionary(v => v.Environment, v => byValue[v.Value], StringComparer.Ordinal), fallback);
         }
 
         return (receivers, masker);
