@@ -193,10 +193,25 @@ public sealed record InstanceView
 
     public required int Pid { get; init; }
 
+    /// <summary>The version of the instance's release.</summary>
+    public long Version { get; init; }
+
     /// <summary><c>starting</c>, <c>ready</c>, <c>unready</c>, <c>backing-off</c>, <c>stopping</c>…</summary>
     public required string Phase { get; init; }
 
+    /// <summary>How many times the supervisor started the process again after it crashed or failed its liveness probe.</summary>
     public required int Restarts { get; init; }
+
+    /// <summary>When the current process was started (for an instance backing off, the one that exited).</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>How the last process ended, e.g. <c>exited with code 3</c>; null while none has.</summary>
+    public string? LastExit { get; init; }
+
+    public DateTimeOffset? LastExitAt { get; init; }
+
+    /// <summary>While backing off: when the next start is due (1 s after the first crash, then 2 s, 4 s … up to 60 s).</summary>
+    public DateTimeOffset? NextRestartAt { get; init; }
 }
 
 public sealed record TokenRequest

@@ -283,7 +283,7 @@ public static class ApiEndpoints
                 ErrorRate = stats.ServerErrorRate,
                 P95Milliseconds = stats.P95?.TotalMilliseconds,
                 Deploying = deploying is null ? null : (await ViewsAsync(api, [deploying], cancellationToken).ConfigureAwait(false))[0],
-                Instances = [.. instances.Select(i => new InstanceView { Id = i.Id, ReleaseId = i.ReleaseId, Address = i.Address, Pid = i.Pid ?? 0, Phase = Phase(i.Phase), Restarts = i.Restarts })],
+                Instances = [.. instances.Select(i => View(api, i))],
             });
         }
 
@@ -304,6 +304,21 @@ public static class ApiEndpoints
             .Select(g => new TrafficShareView(g.Key, api.Agent.Specs.Find(g.Key)?.Version ?? 0, total == 0 ? 0 : 100.0 * g.Sum(s => s.Weight) / total))
             .OrderByDescending(s => s.Percent)];
     }
+
+    private static InstanceView View(ApiContext api, InstanceStatus instance) => new()
+    {
+        Id = instance.Id,
+        ReleaseId = instance.ReleaseId,
+        Version = api.Agent.Specs.Find(instance.ReleaseId)?.Version ?? 0,
+        Address = instance.Address,
+        Pid = instance.Pid ?? 0,
+        Phase = Phase(instance.Phase),
+        Restarts = instance.Restarts,
+        StartedAt = instance.StartedAt,
+        LastExit = instance.LastExit?.ToString(),
+        LastExitAt = instance.LastExit?.At,
+        NextRestartAt = instance.NextRestartAt,
+    };
 
     private static string Phase(InstancePhase phase) => phase switch
     {

@@ -1,6 +1,7 @@
 using Capstan.Deployments.Agent;
 using Capstan.Deployments.Control;
 using Capstan.Manifest;
+using Capstan.Runtime.Ports;
 using Capstan.Server.Observability;
 using Capstan.Secrets.Keys;
 using Capstan.Secrets.Vault;
@@ -29,6 +30,9 @@ public sealed record ServerOptions
     public int EdgePort { get; init; } = 8080;
 
     public string? HaproxyPath { get; init; }
+
+    /// <summary>The ports instances are given, on 127.0.0.1 (<c>--instance-ports</c>); 20000–29999 by default.</summary>
+    public PortRange InstancePorts { get; init; } = PortRange.Default;
 
     /// <summary>How to start <c>capstan agent shim</c>.</summary>
     public required IReadOnlyList<string> ShimCommand { get; init; }
@@ -113,6 +117,7 @@ public sealed class CapstanServer : IAsyncDisposable
                     ShimCommand = options.ShimCommand,
                     EdgePort = options.EdgePort,
                     HaproxyPath = options.HaproxyPath,
+                    InstancePorts = options.InstancePorts,
                     Clock = options.Clock,
                     Vault = vault,
                 },

@@ -58,6 +58,59 @@ public sealed class CrashTests
     }
 
     [Fact]
+    public async Task WhenTheServerIsKilledAfterABlueGreenSwitch_TheRestartFinishesTheDeployment_WithNoFailedRequest()
+    {
+        // v1 answers slowly: the requests it has in flight at the switch keep the drain that follows open, and the server
+        // is killed in it, with all new requests already going to v2.
+        await using var fixture = DeploymentFixture.Create();
+        fixture.WriteManifest("blue-green", 1, env: "LATENCY_MS: \"3000\"");
+        await fixture.StartServerAsync(Token);
+        await fixture.ShouldSucceedAsync((await fixture.DeployAsync(cancellationToken: Token))[0], Token);
+        var v1 = fixture.Server!.Agent.Instances().ShouldHaveSingleItem();
+        await fixture.StopServerAsync();
+        using var server = StartServerProcess(fixture);
+        using var killServer = Killer(server);
+        await WaitForHealthAsync(fixture);
+
+        fixture.WriteManifest("blue-green", 1, env: "COLOR: green");
+        await using var load = new LoadLoop(fixture, workers: 4);
+        var deployment = (await fixture.DeployAsync(cancellationToken: Token)).ShouldHaveSingleItem();
+        var step = "";
+        await Poll.UntilAsync(
+            async ct =>
+            {
+                var current = await fixture.GetAsync(deployment.Id, ct);
+                step = current.Step;
+                return current.Finished || step is "switched" or "draining";
+            },
+            "traffic switches to v2", TimeSpan.FromSeconds(60), Token);
+        server.Kill(entireProcessTree: false); // SIGKILL
+        await server.WaitForExitAsync(Token).DefaultTimeout();
+        step.ShouldBeOneOf(["switched", "draining"], "the server was killed after the switch, before the deployment ended");
+
+        using var restarted = StartServerProcess(fixture);
+        using var killRestarted = Killer(restarted);
+        await WaitForHealthAsync(fixture);
+        var ended = await fixture.WaitAsync(deployment, Token);
+        var before = load.Requests;
+        await Poll.UntilAsync(() => load.Requests > before + 20, "requests go on after the restart", Token);
+        await load.StopAsync();
+
+        ended.Status.ShouldBe("succeeded", ended.Reason);
+        load.Failures.ShouldBeEmpty($"{load.Failures.Count} of {load.Requests} failed: {string.Join(" | ", load.Failures.Take(3))}");
+        (await fixture.GetThroughEdgeAsync(new HttpClient(), "/", Token)).Body.ShouldBe("v2");
+        var service = (await fixture.StatusAsync(Token)).Services.ShouldHaveSingleItem();
+        service.Version.ShouldBe(2);
+        service.Traffic.ShouldHaveSingleItem().Version.ShouldBe(2);
+        // v1 stands by for a rollback: the same process, adopted twice, never started again; one v2 instance.
+        service.Instances.Where(i => i.Version == 1).ShouldHaveSingleItem().Pid.ShouldBe(v1.Pid!.Value);
+        service.Instances.Count(i => i.Version == 2).ShouldBe(1);
+
+        restarted.Kill();
+        await restarted.WaitForExitAsync(Token).DefaultTimeout();
+    }
+
+    [Fact]
     public async Task KillingTheServerAtTwentySeededPointsOfACanary_EndsConsistentEveryTime_WithNoFailedRequest()
     {
         // The test is about crashes, not the analysis: a fresh instance on a busy CI machine can be slower than the

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Capstan.Contracts;
+using Capstan.Runtime.Ports;
 using Capstan.Server;
 using Capstan.State;
 using Capstan.Testing;
@@ -14,12 +15,23 @@ namespace Capstan.Deployments.Tests;
 internal sealed class DeploymentFixture : IAsyncDisposable
 {
     private readonly TempDirectory _folder = new("capstan-deploy-");
+    private readonly StateLocation? _state;
+    private readonly PortRange? _instancePorts;
 
-    private DeploymentFixture()
+    private DeploymentFixture(StateLocation? state = null, PortRange? instancePorts = null)
     {
         EdgePort = FreePort.Get();
         ApiPort = FreePort.Get();
+        _state = state;
+        _instancePorts = instancePorts;
     }
+
+    /// <summary>
+    /// A fixture whose server is not started yet: its state in <paramref name="state"/> (default <c>.capstan/state.db</c>),
+    /// its instances on <paramref name="instancePorts"/> (default <see cref="PortRange.Default"/>). Write the manifest, then
+    /// <see cref="StartServerAsync"/>.
+    /// </summary>
+    public static DeploymentFixture Create(StateLocation? state = null, PortRange? instancePorts = null) => new(state, instancePorts);
 
     public string Project => _folder.Path;
 
@@ -35,6 +47,9 @@ internal sealed class DeploymentFixture : IAsyncDisposable
     public void WriteManifest(string strategy = "blue-green", int replicas = 1, string env = "", string progressDeadline = "20s") =>
         _folder.Write("capstan.yaml", TestApp.Manifest(strategy, replicas, env, progressDeadline));
 
+    /// <summary>Writes a file of the project folder (e.g. a capstan.yaml of its own) and returns its full path.</summary>
+    public string Write(string relativePath, string content) => _folder.Write(relativePath, content);
+
     public static async Task<DeploymentFixture> StartAsync(string strategy = "blue-green", int replicas = 1, CancellationToken cancellationToken = default)
     {
         var fixture = new DeploymentFixture();
@@ -49,9 +64,10 @@ internal sealed class DeploymentFixture : IAsyncDisposable
             new ServerOptions
             {
                 ProjectDirectory = Project,
-                State = StateLocation.Resolve(null, null, Project),
+                State = _state ?? StateLocation.Resolve(null, null, Project),
                 Port = ApiPort,
                 EdgePort = EdgePort,
+                InstancePorts = _instancePorts ?? PortRange.Default,
                 ShimCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "capstan.dll")],
             },
             cancellationToken);

@@ -40,6 +40,32 @@ public static class FreePort
         throw new InvalidOperationException($"no free port in {First}-{First + Count - 1} after 1000 tries");
     }
 
+    /// <summary>
+    /// The first of <paramref name="count"/> consecutive ports on 127.0.0.1 that were all free a moment ago, chosen as
+    /// <see cref="Get"/> chooses one; none of them is given again by this process.
+    /// </summary>
+    public static int GetRange(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        lock (Given)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var first = First + Random.Shared.Next(Count - count + 1);
+                var ports = Enumerable.Range(first, count).ToList();
+                if (ports.Any(Given.Contains) || !ports.All(IsFree))
+                {
+                    continue;
+                }
+
+                Given.UnionWith(ports);
+                return first;
+            }
+        }
+
+        throw new InvalidOperationException($"no {count} consecutive free ports in {First}-{First + Count - 1} after 1000 tries");
+    }
+
     private static bool IsFree(int port)
     {
         try

@@ -209,6 +209,15 @@ internal static class DeployCommands
             }
 
             TextTable.Write(console.Output, ["ENV", "SERVICE", "RELEASE", "DIGEST", "HEALTHY", "TRAFFIC", "REQ/S", "ERRORS", "P95", "URL"], rows);
+            // Instances that are not simply serving: a crash loop shows here with its restarts, last exit and next start.
+            foreach (var s in status.Services)
+            {
+                foreach (var i in s.Instances.Where(i => i.Restarts > 0 || i.Phase != "ready"))
+                {
+                    console.Output.WriteLine(Troubled(s, i));
+                }
+            }
+
             foreach (var s in status.Services.Where(s => s.Deploying is not null))
             {
                 console.Output.WriteLine($"deploying {s.Service} to {s.Environment}: v{s.Deploying!.ReleaseVersion} ({s.Deploying.Strategy}), step {s.Deploying.Step} [{s.Deploying.Id}]");
@@ -221,6 +230,29 @@ internal static class DeployCommands
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>"web in staging: instance … (v2, 127.0.0.1:20001) is backing-off; restarted 2 time(s); last exit: … at 12:00:01 UTC; next start at 12:00:05 UTC".</summary>
+    private static string Troubled(ServiceStatusView service, InstanceView instance)
+    {
+        static string Time(DateTimeOffset at) => at.ToUniversalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+        var text = new System.Text.StringBuilder($"{service.Service} in {service.Environment}: instance {instance.Id} (v{instance.Version}, {instance.Address}) is {instance.Phase}");
+        if (instance.Restarts > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"; restarted {instance.Restarts} time(s)");
+        }
+
+        if (instance.LastExit is { } exit)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"; last exit: {exit}{(instance.LastExitAt is { } at ? " at " + Time(at) : "")}");
+        }
+
+        if (instance.NextRestartAt is { } next)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"; next start at {Time(next)}");
+        }
+
+        return text.ToString();
     }
 
     private static Command Releases(CliConsole console)

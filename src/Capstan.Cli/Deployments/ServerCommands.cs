@@ -6,6 +6,7 @@ using Capstan.Contracts;
 using Capstan.Deployments;
 using Capstan.Edge;
 using Capstan.Runtime;
+using Capstan.Runtime.Ports;
 using Capstan.Server;
 using Capstan.State;
 
@@ -20,15 +21,33 @@ internal static class ServerCommands
         new Option<int>("--port") { Description = "The API's port on 127.0.0.1", DefaultValueFactory = _ => 7070, HelpName = "PORT" },
         new Option<int>("--edge-port") { Description = "The edge proxy's (HAProxy's) port on 127.0.0.1", DefaultValueFactory = _ => 8080, HelpName = "PORT" });
 
+    private static Option<string> InstancePortsOption() =>
+        new("--instance-ports") { Description = "The ports instances are given on 127.0.0.1, FIRST-LAST", DefaultValueFactory = _ => PortRange.Default.ToString(), HelpName = "FIRST-LAST" };
+
+    /// <summary>The value of <c>--instance-ports</c>; a bad one is a usage error naming it.</summary>
+    private static PortRange InstancePorts(string text)
+    {
+        try
+        {
+            return PortRange.Parse(text);
+        }
+        catch (RuntimeException ex)
+        {
+            throw new CommandException($"--instance-ports {ex.Message}", ExitCodes.Usage);
+        }
+    }
+
     private static Command Server(CliConsole console)
     {
         var (port, edgePort) = PortOptions();
+        var instancePorts = InstancePortsOption();
         var (project, state) = (SecretCommands.ProjectOption(), StateCommand.CreateStateOption());
-        var command = new Command("server", "Run the control plane (API, deployment controller) and the local agent (HAProxy, instances) until Ctrl+C; the apps keep running after it stops") { port, edgePort, project, state };
+        var command = new Command("server", "Run the control plane (API, deployment controller) and the local agent (HAProxy, instances) until Ctrl+C; the apps keep running after it stops") { port, edgePort, instancePorts, project, state };
         command.SetAction(async (parse, ct) =>
         {
             var directory = console.FullPath(parse.GetValue(project)!);
-            await using var server = await StartAsync(console, directory, parse.GetValue(state), parse.GetValue(port), parse.GetValue(edgePort), ct).ConfigureAwait(false);
+            var ports = InstancePorts(parse.GetValue(instancePorts)!);
+            await using var server = await StartAsync(console, directory, parse.GetValue(state), parse.GetValue(port), parse.GetValue(edgePort), ports, ct).ConfigureAwait(false);
             console.Output.WriteLine($"capstan server for {server.App}: API {server.Url} (OpenAPI at {server.Url}/openapi/v1.json), edge {server.Agent.EdgeUrl}");
             console.Output.WriteLine($"admin token in {console.DisplayPath(Path.Combine(CapstanDirectory.For(directory), ApiTokens.AdminFileName))}; Ctrl+C stops the server, the apps keep serving");
             await WaitForCancellationAsync(ct).ConfigureAwait(false);
@@ -41,17 +60,19 @@ internal static class ServerCommands
     {
         var projectArgument = new Argument<string>("PROJECT") { Description = "The project folder holding capstan.yaml", DefaultValueFactory = _ => ".", Arity = ArgumentArity.ZeroOrOne };
         var (port, edgePort) = PortOptions();
+        var instancePorts = InstancePortsOption();
         var environment = new Option<string?>("--env", "-e") { Description = "The environment to deploy to (default: the first in capstan.yaml)", HelpName = "ENV" };
         var state = StateCommand.CreateStateOption();
-        var command = new Command("up", "Start the server, the agent and HAProxy, run the pipeline, deploy to the first environment, and serve until Ctrl+C") { projectArgument, port, edgePort, environment, state };
+        var command = new Command("up", "Start the server, the agent and HAProxy, run the pipeline, deploy to the first environment, and serve until Ctrl+C") { projectArgument, port, edgePort, instancePorts, environment, state };
         command.SetAction(async (parse, ct) =>
         {
             var directory = console.FullPath(parse.GetValue(projectArgument)!);
+            var ports = InstancePorts(parse.GetValue(instancePorts)!);
             var manifest = SecretsSession.LoadManifest(console, directory);
             var target = parse.GetValue(environment) ?? manifest.Environments.Keys.FirstOrDefault()
                 ?? throw new CommandException("capstan.yaml declares no environments: add one under environments: to deploy to", ExitCodes.InvalidInput);
 
-            var server = await StartAsync(console, directory, parse.GetValue(state), parse.GetValue(port), parse.GetValue(edgePort), ct).ConfigureAwait(false);
+            var server = await StartAsync(console, directory, parse.GetValue(state), parse.GetValue(port), parse.GetValue(edgePort), ports, ct).ConfigureAwait(false);
             try
             {
                 console.Output.WriteLine($"capstan up: API {server.Url}, edge {server.Agent.EdgeUrl}");
@@ -124,7 +145,7 @@ internal static class ServerCommands
         return new Command("token", "API tokens of the server") { create };
     }
 
-    internal static async Task<CapstanServer> StartAsync(CliConsole console, string directory, string? state, int port, int edgePort, CancellationToken ct)
+    internal static async Task<CapstanServer> StartAsync(CliConsole console, string directory, string? state, int port, int edgePort, PortRange instancePorts, CancellationToken ct)
     {
         SecretsSession.LoadManifest(console, directory);
         try
@@ -136,6 +157,7 @@ internal static class ServerCommands
                     State = StateCommand.Resolve(console, state, directory),
                     Port = port,
                     EdgePort = edgePort,
+                    InstancePorts = instancePorts,
                     ShimCommand = ShimCommand(),
                     Environment = console.Environment,
                     HaproxyPath = console.Environment("CAPSTAN_HAPROXY"),

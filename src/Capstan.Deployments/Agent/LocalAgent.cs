@@ -5,6 +5,7 @@ using Capstan.Edge.Routing;
 using Capstan.Manifest.Values;
 using Capstan.Pipelines.Artifacts;
 using Capstan.Runtime.Instances;
+using Capstan.Runtime.Ports;
 using Capstan.Runtime.Releases;
 using Capstan.Runtime.Supervision;
 using Capstan.Secrets.Vault;
@@ -25,6 +26,9 @@ public sealed record AgentOptions
     public int EdgePort { get; init; } = 8080;
 
     public string? HaproxyPath { get; init; }
+
+    /// <summary>The ports the supervisor gives instances.</summary>
+    public PortRange InstancePorts { get; init; } = PortRange.Default;
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
@@ -97,6 +101,7 @@ public sealed class LocalAgent : IAsyncDisposable
                 {
                     Root = Path.Combine(options.CapstanDirectory, "instances"),
                     ShimCommand = options.ShimCommand,
+                    Ports = options.InstancePorts,
                     TimeProvider = options.Clock,
                     // An adopted instance whose shim is gone is started again with its secrets read anew, at its release's versions.
                     ResolveSecrets = async (instance, ct) =>

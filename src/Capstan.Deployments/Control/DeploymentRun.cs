@@ -440,8 +440,14 @@ internal sealed class DeploymentRun(DeploymentController controller, Deployment 
         }
 
         var failed = started.Where((_, i) => !ready[i]).Select(i => Agent.Supervisor.Get(i.Id) ?? i).ToList();
+        // A crash loop ends the wait early (WaitUntilReadyAsync): then the deadline did not pass, and saying it did would mislead.
+        var crashLoop = controller.Clock.GetUtcNow() < _deployment.CreatedAt + _state.ProgressDeadline
+            && failed.Any(i => i is { Phase: InstancePhase.BackingOff, Restarts: >= ExitsBeforeReadyTolerated });
+        var why = crashLoop
+            ? $": it exited at each of its first {ExitsBeforeReadyTolerated + 1} starts (a crash loop; the progress deadline of {Format(_state.ProgressDeadline)} was not waited out)"
+            : $" within the progress deadline of {Format(_state.ProgressDeadline)}";
         throw new DeploymentFailedException(
-            $"{spec.VersionLabel} did not become ready within the progress deadline of {Format(_state.ProgressDeadline)}: {string.Join("; ", failed.Select(Describe))}. " +
+            $"{spec.VersionLabel} did not become ready{why}: {string.Join("; ", failed.Select(Describe))}. " +
             $"See 'capstan logs {spec.Service} --env {spec.Environment}'");
     }
 

@@ -87,6 +87,9 @@ public sealed record InstanceStatus
     /// <summary>True when this supervisor found the process already running (started before Capstan restarted).</summary>
     public bool Adopted { get; init; }
 
+    /// <summary>When the supervisor starts the process again; set only while <see cref="Phase"/> is <see cref="InstancePhase.BackingOff"/>.</summary>
+    public DateTimeOffset? NextRestartAt { get; init; }
+
     /// <summary>The last problem seen: a failed probe series, a crash, a failed start.</summary>
     public string? LastError { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -14,6 +15,24 @@ public sealed record PortRange
     public required int Last { get; init; }
 
     public int Count => Last - First + 1;
+
+    /// <summary>Reads <c>FIRST-LAST</c> (e.g. <c>20000-29999</c>), or a single port as a range of one.</summary>
+    /// <exception cref="RuntimeException">The text is not a range of ports; the message names it and the form expected.</exception>
+    public static PortRange Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split('-', 2, StringSplitOptions.TrimEntries);
+        if (!int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+            || !int.TryParse(parts.Length == 2 ? parts[1] : parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+            || first < 1 || last > 65535 || first > last)
+        {
+            throw new RuntimeException($"'{text}' is not a port range: give FIRST-LAST with 1 <= FIRST <= LAST <= 65535, e.g. 20000-29999");
+        }
+
+        return new PortRange { First = first, Last = last };
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{First}-{Last}");
 
     internal void ThrowIfInvalid()
     {

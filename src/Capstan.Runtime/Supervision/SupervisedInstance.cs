@@ -254,6 +254,7 @@ internal sealed class SupervisedInstance
             ReadySince = null,
             Adopted = false,
             Restarts = restarts,
+            NextRestartAt = null,
         });
         RuntimeLog.Launched(_owner.Logger, Id, _spec.Service, process.Id, port);
     }
@@ -481,7 +482,7 @@ internal sealed class SupervisedInstance
         if (stopping)
         {
             Save(r => r with { Stopping = true, StopGrace = grace });
-            Update(s => s with { Phase = InstancePhase.Stopping, ReadySince = null });
+            Update(s => s with { Phase = InstancePhase.Stopping, ReadySince = null, NextRestartAt = null });
         }
 
         if (HasExited())
@@ -567,6 +568,7 @@ internal sealed class SupervisedInstance
             LastExit = exit,
             LastError = error,
         });
+        var restartAt = _time.GetUtcNow() + delay;
         Update(s => s with
         {
             Phase = InstancePhase.BackingOff,
@@ -576,6 +578,7 @@ internal sealed class SupervisedInstance
             LastExit = exit,
             LastError = error,
             BackoffDelays = delays,
+            NextRestartAt = restartAt,
         });
         RuntimeLog.Exited(_owner.Logger, Id, error, delay);
         return delay;
@@ -605,7 +608,7 @@ internal sealed class SupervisedInstance
         _shimProcess?.Dispose();
         _shimProcess = null;
         _owner.Forget(this);
-        Update(s => s with { Phase = InstancePhase.Stopped, ShimPid = null, Pid = null, ReadySince = null });
+        Update(s => s with { Phase = InstancePhase.Stopped, ShimPid = null, Pid = null, ReadySince = null, NextRestartAt = null });
         RuntimeLog.Stopped(_owner.Logger, Id);
         _stopped.TrySetResult();
     }
