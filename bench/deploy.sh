@@ -3,7 +3,8 @@
 # deploys and capstan.dll for the instance shims), runs it, and writes its report between the deploy markers of
 # docs/benchmarks.md. In one run, all on 127.0.0.1 and each part with its own server, HAProxy and instances, all
 # stopped at the end of the part:
-#   1. edge overhead: wrk -t2 -c32 -d10s --latency on one instance directly vs through HAProxy, two rounds;
+#   1. edge overhead: wrk on one instance directly vs through a bare HAProxy vs through the edge, saturated and
+#      moderate, two rounds each, for the example app (examples/hello, published) and the test app;
 #   2. failed requests while deploying v2 under a 400 requests/s load (keep-alive and new connections) for
 #      LOAD_SECONDS, per strategy: blue-green, rolling (2 replicas), recreate;
 #   3./4. REPEAT blue-green deploys each followed by a rollback: switch time and rollback time;

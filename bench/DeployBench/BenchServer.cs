@@ -24,6 +24,7 @@ internal sealed class BenchServer : IAsyncDisposable
     private readonly ConcurrentQueue<string> _exits = new();
     private string _strategy = "blue-green";
     private int _replicas = 1;
+    private string? _manifest;
 
     private BenchServer()
     {
@@ -44,9 +45,13 @@ internal sealed class BenchServer : IAsyncDisposable
     /// <summary>The stopwatch timestamp at which each instance of <paramref name="version"/> became ready, first first.</summary>
     public IReadOnlyList<long> ReadyAt(string version) => [.. _ready.Where(r => r.Version == version).Select(r => r.At).Order()];
 
-    public static async Task<BenchServer> StartAsync(string strategy, int replicas, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a server for a project whose capstan.yaml runs the test app with <paramref name="strategy"/> and
+    /// <paramref name="replicas"/>, or is <paramref name="manifest"/> when given (e.g. <see cref="ExampleApp.Manifest"/>).
+    /// </summary>
+    public static async Task<BenchServer> StartAsync(string strategy, int replicas, CancellationToken cancellationToken, string? manifest = null)
     {
-        var bench = new BenchServer { _strategy = strategy, _replicas = replicas };
+        var bench = new BenchServer { _strategy = strategy, _replicas = replicas, _manifest = manifest };
         try
         {
             bench.WriteManifest("");
@@ -111,7 +116,7 @@ internal sealed class BenchServer : IAsyncDisposable
     /// <paramref name="env"/> adds lines under the service's env (e.g. <c>FAULT_RATE: "0.05"</c>).
     /// </summary>
     public void WriteManifest(string color, string env = "") =>
-        _folder.Write("capstan.yaml", TestApp.Manifest(_strategy, _replicas, $"COLOR: \"{(color.Length > 0 ? color : "blue")}\"{(env.Length > 0 ? "\n" + env : "")}", progressDeadline: "30s"));
+        _folder.Write("capstan.yaml", _manifest ?? TestApp.Manifest(_strategy, _replicas, $"COLOR: \"{(color.Length > 0 ? color : "blue")}\"{(env.Length > 0 ? "\n" + env : "")}", progressDeadline: "30s"));
 
     public async Task<DeploymentView> DeployAsync(CancellationToken cancellationToken)
     {
@@ -144,7 +149,11 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>Waits until a GET / through the edge answers <paramref name="body"/>.</summary>
-    public async Task EdgeServesAsync(string body, CancellationToken cancellationToken)
+    public Task EdgeServesAsync(string body, CancellationToken cancellationToken) =>
+        EdgeServesAsync(answer => answer == body, body, cancellationToken);
+
+    /// <summary>Waits until a GET / through the edge answers 200 with a body that <paramref name="matches"/> (<paramref name="what"/>, for the error).</summary>
+    public async Task EdgeServesAsync(Func<string, bool> matches, string what, CancellationToken cancellationToken)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await Poll.UntilAsync(
@@ -153,9 +162,9 @@ internal sealed class BenchServer : IAsyncDisposable
                 using var request = new HttpRequestMessage(HttpMethod.Get, EdgeUri);
                 request.Headers.Host = Host;
                 using var response = await client.SendAsync(request, ct);
-                return response.StatusCode == HttpStatusCode.OK && await response.Content.ReadAsStringAsync(ct) == body;
+                return response.StatusCode == HttpStatusCode.OK && matches(await response.Content.ReadAsStringAsync(ct));
             },
-            $"the edge serves {body}",
+            $"the edge serves {what}",
             TimeSpan.FromSeconds(30),
             cancellationToken);
     }

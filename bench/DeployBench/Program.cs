@@ -46,61 +46,73 @@ foreach (var (name, part) in new (string, Func<Task>)[] { ("edge", EdgeOverheadA
 
 Console.Write($"""
     Measured {DateTime.UtcNow:yyyy-MM-dd} with `bench/deploy.sh` on {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {await Wrk.VersionAsync(token)}, {await HaproxyVersionAsync()}, Release build.
-    The whole run took {run.Elapsed.TotalMinutes:0.0} min. The server, HAProxy, the instances (tests/Capstan.TestApp), the load and wrk all
+    The whole run took {run.Elapsed.TotalMinutes:0.0} min. The server, HAProxy, the instances (tests/Capstan.TestApp, and examples/hello in part 1), the load and wrk all
     share the same {Environment.ProcessorCount} cores, on loopback.
 
     {body}
     """);
 return 0;
 
-// 1. wrk against one instance directly and through HAProxy, alternating, in the same run.
+// 1. wrk against one instance directly and through HAProxy, alternating, in the same run: the test app (a GET / that
+// answers a constant) and the example app (a GET / that counts the visit in its SQLite database, as a real app works).
 async Task EdgeOverheadAsync()
 {
-    Progress("edge overhead: starting a server and deploying v1");
-    await using var bench = await BenchServer.StartAsync("blue-green", 1, token);
+    body.AppendLine(CultureInfo.InvariantCulture, $"""
+        **1. Edge overhead.** Goal: through HAProxy at least 0.8× the requests/s of the app directly, and at most 1 ms
+        more p99. wrk on GET / of one instance: directly on `127.0.0.1:PORT` (the baseline), through a bare
+        HAProxy (Capstan's generated configuration without its request log, runtime API and master-worker, on another
+        port: what any HAProxy in front of the app costs here), and through Capstan's edge (`-H "Host: {BenchServer.Host}"`,
+        {Math.Max(1, Environment.ProcessorCount / 2)} HAProxy thread(s), every request logged to Capstan), in turn, after a 3 s
+        warm-up of each, 10 s per run: saturated (`-t2 -c32`, the most the machine serves) and moderate (`-t1 -c4`,
+        four clients each sending its next request when the last is answered). Two apps: the **example app**
+        (examples/hello published in Release; its GET / counts the visit in its SQLite database and answers JSON, as
+        the issue asks) and the **test app** (tests/Capstan.TestApp; its GET / answers a constant string, the least
+        work an app can do, so the proxy's own cost per request shows at its largest). "Logged" is how many of the
+        edge's requests Capstan's metrics counted.
+
+        | app | load | round | direct req/s | bare HAProxy req/s | edge req/s | **edge ÷ direct** | edge ÷ bare | direct p50 / p99 | bare p99 | edge p50 / p99 | **added p99** | errors | logged |
+        |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+        """);
+    using var published = new Capstan.Testing.TempDirectory("capstan-deploybench-hello-");
+    Progress("edge overhead: publishing examples/hello (Release)");
+    var hello = await Capstan.Testing.ExampleApp.PublishAsync(published.Path, token);
+    await EdgeOverheadOfAsync("example app", Capstan.Testing.ExampleApp.Manifest(hello), answer => answer.Contains("\"visits\"", StringComparison.Ordinal));
+    await EdgeOverheadOfAsync("test app", null, answer => answer == "v1");
+    body.AppendLine();
+}
+
+async Task EdgeOverheadOfAsync(string app, string? manifest, Func<string, bool> serves)
+{
+    Progress($"edge overhead, {app}: starting a server and deploying v1");
+    await using var bench = await BenchServer.StartAsync("blue-green", 1, token, manifest);
     await bench.SucceedAsync(await bench.DeployAsync(token), token);
-    await bench.EdgeServesAsync("v1", token);
+    await bench.EdgeServesAsync(serves, $"v1 of the {app}", token);
     var instance = bench.Server.Agent.Instances().Single();
     var direct = $"http://127.0.0.1:{instance.Port}/";
     var edge = bench.EdgeUri.ToString();
-    Progress("edge overhead: warming up (3 s each, not reported)");
+    Progress($"edge overhead, {app}: warming up (3 s each, not reported)");
     await Wrk.RunAsync(direct, null, TimeSpan.FromSeconds(3), token);
     await Wrk.RunAsync(edge, BenchServer.Host, TimeSpan.FromSeconds(3), token);
 
     await using var bare = await BareHaproxy.StartAsync(Path.Combine(bench.Server.Agent.Edge.Options.Directory, "haproxy.cfg"), bench.EdgePort, token);
     await Wrk.RunAsync(bare.Url, BenchServer.Host, TimeSpan.FromSeconds(3), token);
-    body.AppendLine(CultureInfo.InvariantCulture, $"""
-        **1. Edge overhead.** Goal: through HAProxy at least 0.8× the requests/s of the app directly, and at most 1 ms
-        more p99. wrk on GET / of one test-app instance: directly on `127.0.0.1:PORT` (the baseline), through a bare
-        HAProxy (Capstan's generated configuration without its request log, runtime API and master-worker, on another
-        port: what any HAProxy in front of the app costs here), and through Capstan's edge (`-H "Host: {BenchServer.Host}"`,
-        {Environment.ProcessorCount / 2} HAProxy thread(s), every request logged to Capstan), in turn, after a 3 s
-        warm-up of each, 10 s per run: saturated (`-t2 -c32`, the most the machine serves) and moderate (`-t1 -c4`,
-        four clients each sending its next request when the last is answered). "Logged" is how many of the edge's
-        requests Capstan's metrics counted.
-
-        | load | round | direct req/s | bare HAProxy req/s | edge req/s | **edge ÷ direct** | edge ÷ bare | direct p50 / p99 | bare p99 | edge p50 / p99 | **added p99** | errors | logged |
-        |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-        """);
     foreach (var (load, threads, connections) in new[] { ("saturated", 2, 32), ("moderate", 1, 4) })
     {
         for (var round = 1; round <= 2; round++)
         {
-            Progress($"edge overhead: {load}, round {round}, direct");
+            Progress($"edge overhead, {app}: {load}, round {round}, direct");
             var d = await Wrk.RunAsync(direct, null, TimeSpan.FromSeconds(10), token, threads, connections);
-            Progress($"edge overhead: {load}, round {round}, bare HAProxy");
+            Progress($"edge overhead, {app}: {load}, round {round}, bare HAProxy");
             var b = await Wrk.RunAsync(bare.Url, BenchServer.Host, TimeSpan.FromSeconds(10), token, threads, connections);
-            Progress($"edge overhead: {load}, round {round}, through the edge");
+            Progress($"edge overhead, {app}: {load}, round {round}, through the edge");
             var before = bench.Server.Agent.Edge.Metrics.LogLines;
             var e = await Wrk.RunAsync(edge, BenchServer.Host, TimeSpan.FromSeconds(10), token, threads, connections);
             await Task.Delay(TimeSpan.FromSeconds(1), token);
             var logged = bench.Server.Agent.Edge.Metrics.LogLines - before;
             body.AppendLine(CultureInfo.InvariantCulture,
-                $"| {load} | {round} | {d.RequestsPerSecond:0} | {b.RequestsPerSecond:0} | {e.RequestsPerSecond:0} | **{e.RequestsPerSecond / d.RequestsPerSecond:0.00}×** | {e.RequestsPerSecond / b.RequestsPerSecond:0.00}× | {d.P50Ms:0.00} / {d.P99Ms:0.00} ms | {b.P99Ms:0.00} ms | {e.P50Ms:0.00} / {e.P99Ms:0.00} ms | **{e.P99Ms - d.P99Ms:+0.00;-0.00} ms** | {d.Non2xx + b.Non2xx + e.Non2xx + d.SocketErrors + b.SocketErrors + e.SocketErrors} | {logged} of {e.Requests} |");
+                $"| {app} | {load} | {round} | {d.RequestsPerSecond:0} | {b.RequestsPerSecond:0} | {e.RequestsPerSecond:0} | **{e.RequestsPerSecond / d.RequestsPerSecond:0.00}×** | {e.RequestsPerSecond / b.RequestsPerSecond:0.00}× | {d.P50Ms:0.00} / {d.P99Ms:0.00} ms | {b.P99Ms:0.00} ms | {e.P50Ms:0.00} / {e.P99Ms:0.00} ms | **{e.P99Ms - d.P99Ms:+0.00;-0.00} ms** | {d.Non2xx + b.Non2xx + e.Non2xx + d.SocketErrors + b.SocketErrors + e.SocketErrors} | {logged} of {e.Requests} |");
         }
     }
-
-    body.AppendLine();
 }
 
 // 2. Per strategy: a steady load through the edge while a new release (a changed variable) is deployed in the middle.
