@@ -10,7 +10,7 @@
 #   3./4. REPEAT blue-green deploys each followed by a rollback: switch time and rollback time;
 #   5. canary auto-abort: REPEAT canaries of a release with 5% errors under 200 requests/s, each on a fresh server:
 #      time from canary start to the automatic abort and failed responses, beside Flagger's interval * threshold.
-# Needs /usr/bin/wrk and /usr/sbin/haproxy. Takes about 5 minutes with the defaults; gives up after 20.
+# Needs /usr/bin/wrk and /usr/sbin/haproxy. Takes about 8 minutes (with the build, 10) with the defaults; gives up after 20.
 # One part alone: dotnet bench/DeployBench/bin/Release/net10.0/DeployBench.dll --only canary [--repeat N] (after the build).
 # Usage: bench/deploy.sh [LOAD_SECONDS (30)] [REPEAT (5)]
 set -euo pipefail
