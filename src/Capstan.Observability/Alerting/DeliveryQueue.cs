@@ -80,6 +80,7 @@ public sealed class DeliveryQueue
     private readonly Lock _lock = new();
     private readonly List<Delivery> _pending = [];
     private readonly Queue<DeliveryAttempt> _log = new();
+    private DeliveryQueue? _successor;
 
     /// <param name="receivers">The receivers by channel name (<see cref="Notification.Receiver"/>).</param>
     /// <param name="masker">Masks secret values in every recorded error.</param>
@@ -148,6 +149,41 @@ public sealed class DeliveryQueue
         }
     }
 
+    /// <summary>
+    /// Hands every notification still waiting for a retry to <paramref name="successor"/> (the queue of a changed
+    /// capstan.yaml), with its attempts so far and when it is due; one in flight follows when its attempt ends, if it
+    /// is to be retried. The successor's receivers deliver them: a channel whose URL changed gets the retry at its new
+    /// URL, one that is gone fails it, saying so. A newer notification for the same receiver and group, already queued
+    /// in the successor, wins.
+    /// </summary>
+    public void HandOver(DeliveryQueue successor)
+    {
+        ArgumentNullException.ThrowIfNull(successor);
+        List<Delivery> waiting;
+        lock (_lock)
+        {
+            _successor = successor;
+            waiting = [.. _pending.Where(d => !d.InFlight)];
+            _pending.RemoveAll(d => !d.InFlight);
+        }
+
+        successor.Adopt(waiting);
+    }
+
+    private void Adopt(IEnumerable<Delivery> deliveries)
+    {
+        lock (_lock)
+        {
+            foreach (var delivery in deliveries)
+            {
+                if (!_pending.Any(d => d.Notification.Receiver == delivery.Notification.Receiver && d.Notification.GroupKey == delivery.Notification.GroupKey))
+                {
+                    _pending.Add(delivery);
+                }
+            }
+        }
+    }
+
     /// <summary>Makes every attempt due at <paramref name="now"/>, concurrently, and returns them once all have ended.</summary>
     public async Task<IReadOnlyList<DeliveryAttempt>> RunDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -206,12 +242,14 @@ public sealed class DeliveryQueue
             }
         }
 
-        var attempt = Record(delivery, result, now);
+        var (attempt, successor) = Record(delivery, result, now);
+        successor?.Adopt([delivery]);
         Attempted?.Invoke(attempt);
         return attempt;
     }
 
-    private DeliveryAttempt Record(Delivery delivery, DeliveryResult result, DateTimeOffset now)
+    /// <summary>Records an attempt; a retry of a queue that was handed over is removed here and returned with its successor.</summary>
+    private (DeliveryAttempt Attempt, DeliveryQueue? Successor) Record(Delivery delivery, DeliveryResult result, DateTimeOffset now)
     {
         lock (_lock)
         {
@@ -236,7 +274,8 @@ public sealed class DeliveryQueue
             {
                 delivery.DueAt = dueAt;
             }
-            else
+
+            if (next is null || _successor is not null)
             {
                 _pending.Remove(delivery);
             }
@@ -258,7 +297,7 @@ public sealed class DeliveryQueue
                 _log.Dequeue();
             }
 
-            return attempt;
+            return (attempt, next is null ? null : _successor);
         }
     }
 

@@ -117,7 +117,7 @@ public sealed class ObservabilityService : IAsyncDisposable
     /// <summary>
     /// A capstan.yaml sent with a deploy: when its text changed, its rules, channels and rotation apply at once,
     /// keeping every alert's state, silences, acknowledgements and what was notified. Deliveries still waiting for a
-    /// retry under the old channels are dropped.
+    /// retry are retried through the new channels (<see cref="DeliveryQueue.HandOver"/>).
     /// </summary>
     public async Task UpdateManifestAsync(CapstanManifest manifest, string text, CancellationToken cancellationToken)
     {
@@ -176,8 +176,10 @@ public sealed class ObservabilityService : IAsyncDisposable
         _dispatcher = new AlertDispatcher(manifest.Alerts, OptionsOf(manifest), dispatcherState);
         var (receivers, masker) = await ReceiversAsync(manifest, cancellationToken).ConfigureAwait(false);
         _masker = masker;
+        var previousDeliveries = _deliveries;
         _deliveries = new DeliveryQueue(receivers, masker);
         _deliveries.Attempted += OnAttempt;
+        previousDeliveries.HandOver(_deliveries);
         _escalation = manifest.OnCall is { } oncall
             ? new EscalationPolicy(
                 new OnCallSchedule([.. oncall.People.Select(p => p.Name)], oncall.Shift.Value, new DateTimeOffset(DateTime.SpecifyKind(oncall.Handoff, DateTimeKind.Unspecified), oncall.TimeZone.GetUtcOffset(oncall.Handoff)), oncall.TimeZone),

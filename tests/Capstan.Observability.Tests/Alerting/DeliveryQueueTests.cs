@@ -148,6 +148,66 @@ public sealed class DeliveryQueueTests
         Enumerable.Range(1, 8).Select(options.BackoffAfter).Select(t => t.TotalSeconds).ShouldBe([1, 2, 4, 8, 16, 32, 60, 60]);
     }
 
+    [Fact]
+    public async Task AQueueHandedOver_PassesItsRetriesOn_ToTheNewChannels_WithTheirAttemptsSoFar()
+    {
+        await using var old = new RecordingHttpServer(500);
+        await using var moved = new RecordingHttpServer();
+        var first = new DeliveryQueue(Receivers(("ops", new WebhookReceiver(old.Url("/old"), Masker, Http)), ("gone", FakeReceiver.Of(_ => DeliveryResult.Failure("down")))), Masker);
+        var start = _clock.GetUtcNow();
+        first.Enqueue([ReceiverTests.Sample(), ReceiverTests.Sample() with { Receiver = "gone" }], start);
+        (await first.RunDueAsync(start, TestContext.Current.CancellationToken).DefaultTimeout()).ShouldAllBe(a => a.Status == DeliveryStatus.Retrying);
+
+        // capstan.yaml changed: 'ops' has a new URL, 'gone' was removed.
+        var second = new DeliveryQueue(Receivers(("ops", new WebhookReceiver(moved.Url("/new"), Masker, Http))), Masker);
+        first.HandOver(second);
+
+        first.PendingCount.ShouldBe(0);
+        second.PendingCount.ShouldBe(2);
+        (await second.RunDueAsync(start + TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken).DefaultTimeout()).ShouldBeEmpty("not due before its backoff");
+        var attempts = await second.RunDueAsync(start + TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken).DefaultTimeout();
+
+        attempts.OrderBy(a => a.Receiver, StringComparer.Ordinal).Select(a => (a.Receiver, a.Attempt, a.Status)).ShouldBe([
+            ("gone", 2, DeliveryStatus.GaveUp),
+            ("ops", 2, DeliveryStatus.Delivered),
+        ]);
+        attempts.Single(a => a.Receiver == "gone").Error.ShouldNotBeNull().ShouldStartWith("there is no channel 'gone'");
+        moved.Requests.ShouldHaveSingleItem().PathAndQuery.ShouldBe("/new");
+        old.Requests.Count.ShouldBe(1);
+        second.PendingCount.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ARetryInFlightAtTheHandOver_FollowsWhenItsAttemptEnds()
+    {
+        var release = new TaskCompletionSource();
+        var blocking = new FakeReceiver(async _ =>
+        {
+            await release.Task;
+            return DeliveryResult.Failure("down");
+        });
+        var first = new DeliveryQueue(Receivers(("ops", blocking)), Masker);
+        var start = _clock.GetUtcNow();
+        first.Enqueue([ReceiverTests.Sample()], start);
+        var running = first.RunDueAsync(start, TestContext.Current.CancellationToken);
+
+        var delivered = new List<Notification>();
+        var second = new DeliveryQueue(Receivers(("ops", FakeReceiver.Of(n =>
+        {
+            delivered.Add(n);
+            return DeliveryResult.Success;
+        }))), Masker);
+        first.HandOver(second);
+        second.PendingCount.ShouldBe(0, "the one in flight stays with its attempt");
+        release.SetResult();
+        (await running.DefaultTimeout()).ShouldHaveSingleItem().Status.ShouldBe(DeliveryStatus.Retrying);
+
+        second.PendingCount.ShouldBe(1);
+        first.PendingCount.ShouldBe(0);
+        (await second.RunDueAsync(start + TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken).DefaultTimeout()).ShouldHaveSingleItem().Attempt.ShouldBe(2);
+        delivered.ShouldHaveSingleItem();
+    }
+
     private static Dictionary<string, INotificationReceiver> Receivers(params (string Name, INotificationReceiver Receiver)[] receivers) =>
         receivers.ToDictionary(r => r.Name, r => r.Receiver);
 
