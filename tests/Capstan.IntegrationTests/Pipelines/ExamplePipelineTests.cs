@@ -26,7 +26,7 @@ public class ExamplePipelineTests
         first.StandardOutput.ShouldContain("✓ lint passed");
         first.StandardOutput.ShouldContain("✓ scan passed");
         first.StandardOutput.ShouldContain("✓ test passed");
-        first.StandardOutput.ShouldContain("tests: 8 passed, 0 failed, 0 skipped");
+        first.StandardOutput.ShouldContain("tests: 14 passed, 0 failed, 0 skipped");
         first.StandardOutput.ShouldContain("✓ build passed");
         File.Exists(Path.Combine(folder.Path, "out", "Hello.dll")).ShouldBeTrue();
 
