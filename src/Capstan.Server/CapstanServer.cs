@@ -1,5 +1,6 @@
 using Capstan.Deployments.Agent;
 using Capstan.Deployments.Control;
+using Capstan.Edge.Locating;
 using Capstan.Manifest;
 using Capstan.Runtime.Ports;
 using Capstan.Server.Observability;
@@ -96,6 +97,9 @@ public sealed class CapstanServer : IAsyncDisposable
         var loaded = ManifestLoader.Load(manifestPath);
         var manifest = loaded.Manifest ?? throw new ServerException(
             $"{manifestPath} has {loaded.Errors.Count()} error(s), the first: {loaded.Errors.FirstOrDefault()}; run 'capstan validate'");
+        // The edge is checked before anything is written: a host without HAProxy gets the install hint and an
+        // untouched project, not a state file, a master key and an admin token for a server that never ran.
+        await HaproxyBinary.LocateAsync(options.HaproxyPath, cancellationToken).ConfigureAwait(false);
         var capstanDirectory = CapstanDirectory.For(options.ProjectDirectory);
         CapstanDirectory.Ensure(capstanDirectory);
         var store = await StateStore.OpenAsync(options.State, options.Clock, cancellationToken).ConfigureAwait(false);

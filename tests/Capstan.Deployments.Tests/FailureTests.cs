@@ -310,9 +310,9 @@ public sealed class FailureTests
         said.ShouldContain(fault == "missing" ? $"HAProxy was not found at '{haproxy}'" : $"'{haproxy}' is not HAProxy");
         said.ShouldContain("apt-get install haproxy");
         said.ShouldContain("CAPSTAN_HAPROXY");
-        // Nothing half-started: no server file for the CLI to find, nothing listening, no HAProxy.
-        File.Exists(project.Combine(".capstan", "server.json")).ShouldBeFalse();
-        File.Exists(project.Combine(".capstan", "edge", "haproxy.pid")).ShouldBeFalse();
+        // Nothing half-started: HAProxy is checked before anything is written, so no .capstan folder at all (no state,
+        // master key, admin token or server file for the CLI to find), nothing listening, no HAProxy.
+        Directory.Exists(project.Combine(".capstan")).ShouldBeFalse(string.Join(", ", Directory.Exists(project.Combine(".capstan")) ? Directory.GetFileSystemEntries(project.Combine(".capstan")) : []));
         (await AcceptsAsync(api)).ShouldBeFalse("the API port listens");
         (await AcceptsAsync(edge)).ShouldBeFalse("the edge port listens");
     }
