@@ -391,6 +391,7 @@ public sealed record ApiError(string Error);
 [JsonSerializable(typeof(IReadOnlyList<SilenceView>))]
 [JsonSerializable(typeof(IncidentRequest))]
 [JsonSerializable(typeof(IncidentNoteRequest))]
+[JsonSerializable(typeof(IncidentSeverityRequest))]
 [JsonSerializable(typeof(IncidentView))]
 [JsonSerializable(typeof(IReadOnlyList<IncidentView>))]
 [JsonSerializable(typeof(ApiError))]

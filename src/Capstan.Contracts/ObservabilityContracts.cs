@@ -112,6 +112,18 @@ public sealed record IncidentRequest
 }
 
 /// <summary><c>capstan incident note ID "text"</c>.</summary>
+/// <summary><c>capstan incident severity ID 1 --reason …</c>.</summary>
+public sealed record IncidentSeverityRequest
+{
+    /// <summary>1 to 4.</summary>
+    public required int Severity { get; init; }
+
+    /// <summary>Why, for the timeline.</summary>
+    public string? Reason { get; init; }
+
+    public string? Actor { get; init; }
+}
+
 public sealed record IncidentNoteRequest
 {
     public required string Text { get; init; }

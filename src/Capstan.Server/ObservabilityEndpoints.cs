@@ -32,6 +32,7 @@ internal static class ObservabilityEndpoints
             TransitionAsync(app, id, http, api, i => api.Watch.Incidents.AcknowledgeAsync(id, ApiEndpoints.Author(http, request.Actor), ct), ct)).WithSummary("Acknowledge an incident: escalation stops");
         apps.MapPost("/incidents/{id}/resolve", (string app, string id, ActorRequest request, HttpContext http, ApiContext api, CancellationToken ct) =>
             TransitionAsync(app, id, http, api, i => api.Watch.Incidents.ResolveAsync(id, ApiEndpoints.Author(http, request.Actor), null, ct), ct)).WithSummary("Resolve an incident");
+        apps.MapPost("/incidents/{id}/severity", SetSeverityAsync).WithSummary("Set an incident's severity (1 to 4) with why: its response target and escalation follow");
         apps.MapPost("/incidents/{id}/notes", NoteAsync).WithSummary("Add a note to an incident's timeline");
         apps.MapGet("/incidents/{id}/postmortem", PostmortemAsync).WithSummary("A Markdown postmortem draft of an incident");
     }
@@ -329,6 +330,12 @@ internal static class ObservabilityEndpoints
             return ApiEndpoints.Error(StatusCodes.Status409Conflict, ex.Message);
         }
     }
+
+    private static Task<IResult> SetSeverityAsync(string app, string id, IncidentSeverityRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken) =>
+        request.Severity is < 1 or > 4
+            ? Task.FromResult(ApiEndpoints.Error(StatusCodes.Status400BadRequest, $"severity {request.Severity} is not one of 1 (outage) to 4 (minor)"))
+            : TransitionAsync(app, id, http, api, _ => api.Watch.Incidents.SetSeverityAsync(
+                id, IncidentSeverity.FromLevel(request.Severity), ApiEndpoints.Author(http, request.Actor), request.Reason, cancellationToken), cancellationToken);
 
     private static async Task<IResult> NoteAsync(string app, string id, IncidentNoteRequest request, HttpContext http, ApiContext api, CancellationToken cancellationToken)
     {

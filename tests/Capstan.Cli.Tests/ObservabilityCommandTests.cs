@@ -76,6 +76,10 @@ public sealed class ObservabilityCommandTests
         badSev.ExitCode.ShouldBe(ExitCodes.Usage);
         badSev.Error.ShouldContain("--sev 7 is not a severity");
 
+        var badLevel = await CliRun.Of(project.Path, "incident", "severity", "inc_1", "SEV5");
+        badLevel.ExitCode.ShouldBe(ExitCodes.Usage);
+        badLevel.Error.ShouldContain("'SEV5' is not a severity");
+
         var noServer = await CliRun.Of(project.Path, "alerts");
         noServer.ExitCode.ShouldBe(ExitCodes.InvalidInput);
         noServer.Error.ShouldContain("no capstan server is running");
@@ -130,9 +134,14 @@ public sealed class ObservabilityCommandTests
         list.Output.ShouldContain("SEV1");
         list.Output.ShouldContain("acknowledged");
 
+        var lowered = await Capstan("incident", "severity", id, "sev2", "--reason", "only checkout in one region");
+        lowered.ExitCode.ShouldBe(ExitCodes.Success, lowered.Error);
+        lowered.Output.ShouldBe($"incident {id} is SEV2: respond within 15m\n");
+
         var show = await Capstan("incident", "show", id);
         show.Output.ShouldContain("opened");
         show.Output.ShouldContain("p95 is 4 s since the deploy");
+        show.Output.ShouldContain("SEV1 → SEV2 (only checkout in one region)");
         show.Output.ShouldContain("ana (token admin)");
 
         var postmortem = await Capstan("incident", "postmortem", id, "-o", "postmortem.md");

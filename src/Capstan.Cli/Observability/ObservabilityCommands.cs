@@ -306,6 +306,30 @@ internal static class ObservabilityCommands
             return ExitCodes.Success;
         });
 
+        var severityId = IncidentId();
+        var level = new Argument<string>("SEV") { Description = "The new severity: 1 to 4 (or SEV1 to SEV4)" };
+        var reason = new Option<string?>("--reason") { Description = "Why, for the timeline", HelpName = "TEXT" };
+        var severityProject = SecretCommands.ProjectOption();
+        var setSeverity = new Command("severity", "Set an incident's severity, up or down; its response target and escalation follow") { severityId, level, reason, severityProject };
+        setSeverity.SetAction(async (parse, ct) =>
+        {
+            var text = parse.GetValue(level)!.Trim();
+            var digits = text.StartsWith("SEV", StringComparison.OrdinalIgnoreCase) ? text[3..] : text;
+            if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var sev) || sev is < 1 or > 4)
+            {
+                throw new CommandException($"'{text}' is not a severity: give 1 (outage) to 4 (minor), or SEV1 to SEV4", ExitCodes.Usage);
+            }
+
+            var (app, client) = Connect(console, parse.GetValue(severityProject)!);
+            using var _ = client;
+            var incident = await client.PostAsync(
+                $"api/apps/{app}/incidents/{Uri.EscapeDataString(parse.GetValue(severityId)!)}/severity",
+                new IncidentSeverityRequest { Severity = sev, Reason = parse.GetValue(reason), Actor = DeployCommands.Actor(console) },
+                ApiJson.Default.IncidentSeverityRequest, ApiJson.Default.IncidentView, ct).ConfigureAwait(false);
+            console.Output.WriteLine($"incident {incident.Id} is {incident.Severity}: respond within {Target(incident)}");
+            return ExitCodes.Success;
+        });
+
         var postmortemId = IncidentId();
         var output = new Option<string?>("--output", "-o") { Description = "Write the draft to this file (default: print it)", HelpName = "FILE" };
         var postmortemProject = SecretCommands.ProjectOption();
@@ -329,10 +353,10 @@ internal static class ObservabilityCommands
             return ExitCodes.Success;
         });
 
-        return new Command("incident", "Incidents: open, acknowledge, note, resolve, and write the postmortem")
+        return new Command("incident", "Incidents: open, acknowledge, note, set the severity, resolve, and write the postmortem")
         {
             open, list, show, Transition(console, "ack", "Acknowledge an incident: someone is on it; escalation stops"), note,
-            Transition(console, "resolve", "Resolve an incident: service is restored"), postmortem,
+            Transition(console, "resolve", "Resolve an incident: service is restored"), setSeverity, postmortem,
         };
     }
 

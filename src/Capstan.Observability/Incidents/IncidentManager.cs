@@ -65,6 +65,20 @@ public sealed class IncidentManager
                 alert.Service,
                 AlertEvent(existing.Id, alert, now, $"{Describe(alert)} firing{again}{(alert.Summary is null ? string.Empty : ": " + alert.Summary)}"),
                 cancellationToken).ConfigureAwait(false);
+
+            // A more severe alert joining raises the incident to its severity (never lowers it: that is a person's call).
+            var severity = IncidentSeverity.ForAlert(alert.Severity, alert.Labels);
+            if (severity.Level < attached.Severity)
+            {
+                attached = await _store.SetSeverityAsync(
+                    attached.Id,
+                    severity.Level,
+                    now,
+                    "alert:" + alert.Rule,
+                    $"{IncidentSeverity.FromLevel(attached.Severity).Name} → {severity.Name}: {Describe(alert)} is {severity.Name}",
+                    cancellationToken).ConfigureAwait(false);
+            }
+
             return new IncidentForAlert(attached, Opened: false);
         }
 
@@ -160,6 +174,22 @@ public sealed class IncidentManager
         var incident = await _store.GetAsync(incidentId, cancellationToken).ConfigureAwait(false);
         var text = incident is null ? "acknowledged" : AcknowledgedText(incident, now);
         return await _store.AcknowledgeAsync(incidentId, now, by, text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A person sets the severity of an incident that is not resolved, up or down, with why; the timeline records
+    /// <c>SEV2 → SEV1 (reason)</c>. Its response target, and so its escalation, follow the new severity.
+    /// </summary>
+    /// <exception cref="StateStoreException">There is no such incident, or it is resolved.</exception>
+    public async Task<Incident> SetSeverityAsync(string incidentId, IncidentSeverity severity, string by, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(incidentId);
+        ArgumentNullException.ThrowIfNull(severity);
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        var incident = await _store.GetAsync(incidentId, cancellationToken).ConfigureAwait(false)
+            ?? throw new StateStoreException($"there is no incident '{incidentId}'");
+        var text = $"{IncidentSeverity.FromLevel(incident.Severity).Name} → {severity.Name}{(string.IsNullOrWhiteSpace(reason) ? string.Empty : $" ({reason.Trim()})")}";
+        return await _store.SetSeverityAsync(incidentId, severity.Level, _clock.GetUtcNow(), by, text, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Adds what a person found or did to the timeline, in any status.</summary>

@@ -109,6 +109,9 @@ public enum IncidentEventKind
 
     /// <summary><c>secret</c>: a secret of the incident's app and environment changed.</summary>
     Secret,
+
+    /// <summary><c>severity</c>: the severity changed (a more severe alert joined, or a person set it); written by <see cref="IIncidentStore.SetSeverityAsync"/> only.</summary>
+    Severity,
 }
 
 /// <summary>
@@ -157,6 +160,14 @@ public interface IIncidentStore
     /// </summary>
     /// <exception cref="StateStoreException">There is no such incident, or it is already resolved.</exception>
     Task<Incident> ResolveAsync(string incidentId, DateTimeOffset at, string by, string text, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets the severity (1 to 4) of an incident that is not resolved and records a <see cref="IncidentEventKind.Severity"/>
+    /// event by <paramref name="by"/> with <paramref name="text"/>. An incident already at that severity is returned
+    /// unchanged, with no event. Returns the incident as now stored.
+    /// </summary>
+    /// <exception cref="StateStoreException">There is no such incident, or it is resolved.</exception>
+    Task<Incident> SetSeverityAsync(string incidentId, int severity, DateTimeOffset at, string by, string text, CancellationToken cancellationToken);
 
     /// <summary>
     /// Attaches a firing alert to the incident of <paramref name="firing"/>: adds <paramref name="alert"/> to <see cref="Incident.AlertFingerprints"/> and

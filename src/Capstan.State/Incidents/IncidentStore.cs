@@ -187,6 +187,42 @@ internal sealed class IncidentStore : IIncidentStore
             cancellationToken);
     }
 
+    public Task<Incident> SetSeverityAsync(string incidentId, int severity, DateTimeOffset at, string by, string text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(incidentId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(severity, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(severity, 4);
+        ArgumentException.ThrowIfNullOrEmpty(by);
+        ArgumentNullException.ThrowIfNull(text);
+        return _sql.RunAsync(
+            write: true,
+            async (tx, ct) =>
+            {
+                var sequence = await tx.ScalarInt64Async(
+                    """
+                    UPDATE capstan_incidents
+                    SET severity = @severity, last_sequence = last_sequence + 1
+                    WHERE id = @id AND status <> @resolved AND severity <> @severity
+                    RETURNING last_sequence
+                    """,
+                    p => p.Text("id", incidentId)
+                        .Text("resolved", StoredNames.IncidentStatus.Name(IncidentStatus.Resolved))
+                        .Int64("severity", severity),
+                    ct).ConfigureAwait(false);
+                if (sequence is null)
+                {
+                    var incident = await GetAsync(tx, incidentId, ct).ConfigureAwait(false) ?? throw NoSuchIncident(incidentId);
+                    return incident.Status != IncidentStatus.Resolved
+                        ? incident // already at that severity: nothing to record
+                        : throw new StateStoreException($"cannot change the severity of incident {incidentId}: it is resolved");
+                }
+
+                return await RecordTransitionAsync(tx, incidentId, sequence.Value, at, IncidentEventKind.Severity, by, text, ct)
+                    .ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
     public Task<Incident> AttachAlertAsync(string alert, string? service, IncidentEvent firing, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(alert);
@@ -283,10 +319,10 @@ internal sealed class IncidentStore : IIncidentStore
         ArgumentException.ThrowIfNullOrEmpty(incidentEvent.IncidentId, parameterName);
         ArgumentException.ThrowIfNullOrEmpty(incidentEvent.Actor, parameterName);
         ArgumentNullException.ThrowIfNull(incidentEvent.Text, parameterName);
-        if (incidentEvent.Kind is IncidentEventKind.Opened or IncidentEventKind.Acknowledged or IncidentEventKind.Resolved)
+        if (incidentEvent.Kind is IncidentEventKind.Opened or IncidentEventKind.Acknowledged or IncidentEventKind.Resolved or IncidentEventKind.Severity)
         {
             throw new ArgumentException(
-                $"A '{StoredNames.IncidentEventKind.Name(incidentEvent.Kind)}' event is recorded by its transition (CreateAsync, AcknowledgeAsync, ResolveAsync), not appended.",
+                $"A '{StoredNames.IncidentEventKind.Name(incidentEvent.Kind)}' event is recorded by its transition (CreateAsync, AcknowledgeAsync, ResolveAsync, SetSeverityAsync), not appended.",
                 parameterName);
         }
     }

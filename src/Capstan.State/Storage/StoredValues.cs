@@ -56,7 +56,8 @@ internal static class StoredNames
         (State.IncidentEventKind.Resolved, "resolved"),
         (State.IncidentEventKind.Deployment, "deployment"),
         (State.IncidentEventKind.Rollback, "rollback"),
-        (State.IncidentEventKind.Secret, "secret"));
+        (State.IncidentEventKind.Secret, "secret"),
+        (State.IncidentEventKind.Severity, "severity"));
 
     public static readonly StoredEnum<NotificationStatus> NotificationStatus = new(
         (State.NotificationStatus.Firing, "firing"),

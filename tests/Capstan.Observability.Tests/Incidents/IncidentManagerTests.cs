@@ -114,6 +114,42 @@ public sealed class IncidentManagerTests : IncidentStoreTests
     }
 
     [Fact]
+    public async Task AMoreSevereAlertJoining_RaisesTheIncident_ALessSevereOneDoesNot()
+    {
+        var incident = (await Manager.OnAlertFiringAsync(Alert("HighErrorRate"), Ct).DefaultTimeout()).ShouldNotBeNull().Incident;
+        Clock.Advance(TimeSpan.FromMinutes(1));
+
+        var warning = (await Manager.OnAlertFiringAsync(Alert("SlowP95", AlertSeverity.Warning), Ct).DefaultTimeout()).ShouldNotBeNull();
+        var down = (await Manager.OnAlertFiringAsync(
+            Alert("ApiDown", labels: LabelSet.Of(("service", "api"), ("env", "production"), ("sev", "1"))), Ct).DefaultTimeout()).ShouldNotBeNull();
+
+        warning.Incident.Severity.ShouldBe(2, "a warning (SEV3) does not lower a SEV2");
+        (down.Opened, down.Incident.Id, down.Incident.Severity).ShouldBe((false, incident.Id, 1));
+        (await Store.Incidents.ListEventsAsync(incident.Id, Ct).DefaultTimeout()).TakeLast(2).Select(e => (e.Kind, e.Actor, e.Text, e.At)).ShouldBe(
+        [
+            (IncidentEventKind.Alert, "alert:ApiDown", "ApiDown on api in production firing: api answers more than 1% of requests with 5xx", At(1)),
+            (IncidentEventKind.Severity, "alert:ApiDown", "SEV2 → SEV1: ApiDown on api in production is SEV1", At(1)),
+        ]);
+    }
+
+    [Fact]
+    public async Task APerson_SetsTheSeverity_UpOrDown_SayingWhy_ButNotOfAResolvedIncident()
+    {
+        var incident = (await Manager.OnAlertFiringAsync(Alert("HighErrorRate"), Ct).DefaultTimeout()).ShouldNotBeNull().Incident;
+
+        var lowered = await Manager.SetSeverityAsync(incident.Id, IncidentSeverity.Sev3, "ana", "  only the admin pages fail ", Ct).DefaultTimeout();
+        await Manager.ResolveAsync(incident.Id, "ana", "fixed", Ct).DefaultTimeout();
+        var late = await Should.ThrowAsync<StateStoreException>(() => Manager.SetSeverityAsync(incident.Id, IncidentSeverity.Sev1, "ben", null, Ct).DefaultTimeout());
+        var missing = await Should.ThrowAsync<StateStoreException>(() => Manager.SetSeverityAsync("inc_nope", IncidentSeverity.Sev1, "ben", null, Ct).DefaultTimeout());
+
+        lowered.Severity.ShouldBe(3);
+        (await Store.Incidents.ListEventsAsync(incident.Id, Ct).DefaultTimeout()).Single(e => e.Kind == IncidentEventKind.Severity).Text
+            .ShouldBe("SEV2 → SEV3 (only the admin pages fail)");
+        late.Message.ShouldBe($"cannot change the severity of incident {incident.Id}: it is resolved");
+        missing.Message.ShouldBe("there is no incident 'inc_nope'");
+    }
+
+    [Fact]
     public async Task AWarning_OpenedByHand_IsSev3_WithTheAlertAttached()
     {
         var incident = await Manager.OpenFromAlertAsync(Alert("SlowP95", AlertSeverity.Warning), "ana", Ct).DefaultTimeout();

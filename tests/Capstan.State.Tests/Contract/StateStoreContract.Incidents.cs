@@ -150,6 +150,35 @@ public abstract partial class StateStoreContract
     }
 
     [Fact]
+    public async Task SetIncidentSeverity_RecordsTheChange_SameSeverityChangesNothing_AndAResolvedIncidentRefuses()
+    {
+        await Store.Incidents.CreateAsync(NewIncident("inc_1"), Ct).DefaultTimeout();
+        await Store.Incidents.CreateAsync(NewIncident("inc_2"), Ct).DefaultTimeout();
+        await Store.Incidents.AcknowledgeAsync("inc_1", At(2), "ana", "mine", Ct).DefaultTimeout();
+        await Store.Incidents.ResolveAsync("inc_2", At(2), "ana", "false alarm", Ct).DefaultTimeout();
+
+        var raised = await Store.Incidents.SetSeverityAsync("inc_1", 1, At(3), "alert:payments-down", "SEV2 → SEV1: payments-down fired", Ct).DefaultTimeout();
+        var same = await Store.Incidents.SetSeverityAsync("inc_1", 1, At(4), "ben", "SEV1 again", Ct).DefaultTimeout();
+        var resolved = await Should.ThrowAsync<StateStoreException>(
+            () => Store.Incidents.SetSeverityAsync("inc_2", 1, At(4), "ben", "?", Ct).DefaultTimeout());
+        var missing = await Should.ThrowAsync<StateStoreException>(
+            () => Store.Incidents.SetSeverityAsync("inc_9", 1, At(4), "ben", "?", Ct).DefaultTimeout());
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => Store.Incidents.SetSeverityAsync("inc_1", 5, At(4), "ben", "?", Ct).DefaultTimeout());
+
+        (raised.Severity, raised.Status).ShouldBe((1, IncidentStatus.Acknowledged), "the status is kept");
+        same.ShouldBeEquivalentTo(raised);
+        resolved.Message.ShouldBe("cannot change the severity of incident inc_2: it is resolved");
+        missing.Message.ShouldBe("there is no incident 'inc_9'");
+        (await Store.Incidents.GetAsync("inc_2", Ct).DefaultTimeout()).ShouldNotBeNull().Severity.ShouldBe(2);
+        (await Store.Incidents.ListEventsAsync("inc_1", Ct).DefaultTimeout()).Select(e => (e.Sequence, e.Kind, e.Actor, e.Text)).ShouldBe(
+        [
+            (1L, IncidentEventKind.Opened, "alert:high-errors", "Checkout errors above 5%"),
+            (2L, IncidentEventKind.Acknowledged, "ana", "mine"),
+            (3L, IncidentEventKind.Severity, "alert:payments-down", "SEV2 → SEV1: payments-down fired"),
+        ]);
+    }
+
+    [Fact]
     public async Task AcknowledgeIncident_ConcurrentlyBySeveralPeople_ExactlyOneSucceeds()
     {
         await Store.Incidents.CreateAsync(NewIncident("inc_1"), Ct).DefaultTimeout();
@@ -215,6 +244,7 @@ public abstract partial class StateStoreContract
     [InlineData(IncidentEventKind.Opened)]
     [InlineData(IncidentEventKind.Acknowledged)]
     [InlineData(IncidentEventKind.Resolved)]
+    [InlineData(IncidentEventKind.Severity)]
     public async Task AppendIncidentEvent_OfATransitionsKind_IsRefused(IncidentEventKind kind)
     {
         await Store.Incidents.CreateAsync(NewIncident("inc_1"), Ct).DefaultTimeout();
@@ -240,13 +270,14 @@ public abstract partial class StateStoreContract
     {
         await Store.Incidents.CreateAsync(NewIncident("inc_1"), Ct).DefaultTimeout();
         var appendable = Enum.GetValues<IncidentEventKind>()
-            .Where(k => k is not (IncidentEventKind.Opened or IncidentEventKind.Acknowledged or IncidentEventKind.Resolved))
+            .Where(k => k is not (IncidentEventKind.Opened or IncidentEventKind.Acknowledged or IncidentEventKind.Resolved or IncidentEventKind.Severity))
             .ToList();
         foreach (var kind in appendable)
         {
             await Store.Incidents.AppendEventAsync(NewIncidentEvent("inc_1", kind), Ct).DefaultTimeout();
         }
 
+        await Store.Incidents.SetSeverityAsync("inc_1", 1, At(1), "ana", "SEV2 → SEV1", Ct).DefaultTimeout();
         await Store.Incidents.AcknowledgeAsync("inc_1", At(1), "ana", "ack", Ct).DefaultTimeout();
         await Store.Incidents.ResolveAsync("inc_1", At(2), "ana", "done", Ct).DefaultTimeout();
 
@@ -254,8 +285,8 @@ public abstract partial class StateStoreContract
             .ShouldBe(Enum.GetValues<IncidentEventKind>().Order());
         (await ScalarSqlAsync(Store, """
             SELECT COUNT(*) FROM capstan_incident_events
-            WHERE kind IN ('opened', 'alert', 'acknowledged', 'note', 'escalated', 'resolved', 'deployment', 'rollback', 'secret')
-            """)).ShouldBe(9);
+            WHERE kind IN ('opened', 'alert', 'acknowledged', 'note', 'escalated', 'resolved', 'deployment', 'rollback', 'secret', 'severity')
+            """)).ShouldBe(10);
         (await ScalarSqlAsync(Store, "SELECT COUNT(*) FROM capstan_incidents WHERE status = 'resolved'")).ShouldBe(1);
     }
 
