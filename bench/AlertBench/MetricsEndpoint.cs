@@ -35,22 +35,8 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
 
     public static MetricsEndpoint Start(SeriesStore store, Action<DateTimeOffset> beforeScrape)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreePort.Get();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                return new MetricsEndpoint(listener, port, store, beforeScrape);
-            }
-            catch (HttpListenerException) when (attempt < 3)
-            {
-                // Taken between picking and binding: another port.
-                listener.Close();
-            }
-        }
+        var (listener, port) = FreePort.StartHttpListener();
+        return new MetricsEndpoint(listener, port, store, beforeScrape);
     }
 
     private async Task ServeAsync()
@@ -71,10 +57,7 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
             try
             {
                 _beforeScrape(DateTimeOffset.UtcNow);
-                var text = new StringBuilder();
-                PrometheusTextWriter.Write(text, _store.Snapshot().Select(f => new MetricFamily(
-                    f.Name, f.Type, f.Help, [.. f.Series.Select(s => new ParsedSample(s.Name, s.Labels, s.Value, s.Timestamp.ToUnixTimeMilliseconds()))])));
-                var body = Encoding.UTF8.GetBytes(text.ToString());
+                var body = Encoding.UTF8.GetBytes(_store.Exposition());
                 context.Response.ContentType = PrometheusTextWriter.ContentType;
                 context.Response.ContentLength64 = body.Length;
                 await context.Response.OutputStream.WriteAsync(body);

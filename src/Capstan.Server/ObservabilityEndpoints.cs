@@ -1,4 +1,3 @@
-using System.Text;
 using Capstan.Contracts;
 using Capstan.Manifest.Values;
 using Capstan.Observability;
@@ -37,13 +36,7 @@ internal static class ObservabilityEndpoints
         apps.MapGet("/incidents/{id}/postmortem", PostmortemAsync).WithSummary("A Markdown postmortem draft of an incident");
     }
 
-    private static IResult Exposition(ApiContext api)
-    {
-        var text = new StringBuilder();
-        PrometheusTextWriter.Write(text, api.Watch.Series.Snapshot().Select(f => new MetricFamily(
-            f.Name, f.Type, f.Help, [.. f.Series.Select(s => new ParsedSample(s.Name, s.Labels, s.Value, s.Timestamp.ToUnixTimeMilliseconds()))])));
-        return Results.Text(text.ToString(), PrometheusTextWriter.ContentType);
-    }
+    private static IResult Exposition(ApiContext api) => Results.Text(api.Watch.Series.Exposition(), PrometheusTextWriter.ContentType);
 
     private static IResult MetricsAsync(string app, string? query, ApiContext api)
     {

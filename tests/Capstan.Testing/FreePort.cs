@@ -66,6 +66,29 @@ public static class FreePort
         throw new InvalidOperationException($"no {count} consecutive free ports in {First}-{First + Count - 1} after 1000 tries");
     }
 
+    /// <summary>
+    /// An <see cref="HttpListener"/> started on <c>http://127.0.0.1:PORT/</c> with a port from <see cref="Get"/>, and
+    /// that port. A port free when picked may be taken before the listener binds it, so a few ports are tried.
+    /// </summary>
+    public static (HttpListener Listener, int Port) StartHttpListener()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = Get();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return (listener, port);
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                listener.Close();
+            }
+        }
+    }
+
     private static bool IsFree(int port)
     {
         try

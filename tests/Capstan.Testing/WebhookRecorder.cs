@@ -95,22 +95,8 @@ public sealed class WebhookRecorder : IAsyncDisposable
     /// <summary>Starts listening; arrival times come from <paramref name="timeProvider"/> (the system clock when null).</summary>
     public static WebhookRecorder Start(TimeProvider? timeProvider = null)
     {
-        // A port is free when picked but may be taken before the listener binds it: try a few.
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreePort.Get();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                return new WebhookRecorder(listener, port, timeProvider ?? TimeProvider.System);
-            }
-            catch (HttpListenerException) when (attempt < 3)
-            {
-                listener.Close();
-            }
-        }
+        var (listener, port) = FreePort.StartHttpListener();
+        return new WebhookRecorder(listener, port, timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="statusCode"/> instead of 200, e.g. to make a sender retry.</summary>

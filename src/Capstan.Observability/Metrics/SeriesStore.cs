@@ -257,6 +257,13 @@ public sealed class SeriesStore
     }
 
     /// <summary>
+    /// <see cref="Snapshot"/> in the Prometheus text format (<see cref="Exposition.PrometheusTextWriter"/>), with each
+    /// sample's time: what Capstan's <c>/metrics</c> serves.
+    /// </summary>
+    public string Exposition() => Capstan.Observability.Exposition.PrometheusTextWriter.Write(Snapshot().Select(f => new Capstan.Observability.Exposition.MetricFamily(
+        f.Name, f.Type, f.Help, [.. f.Series.Select(s => new Capstan.Observability.Exposition.ParsedSample(s.Name, s.Labels, s.Value, s.Timestamp.ToUnixTimeMilliseconds()))])));
+
+    /// <summary>
     /// Every family with at least one series, by name, each series' newest sample, for <c>/metrics</c>; the store's own
     /// <c>capstan_series_refused_total</c> is among them. Histogram series come grouped by labels, buckets by bound.
     /// </summary>

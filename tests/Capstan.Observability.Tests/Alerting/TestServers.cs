@@ -23,23 +23,7 @@ internal sealed class RecordingHttpServer : IAsyncDisposable
             _statuses.Enqueue(status);
         }
 
-        // FreePort's port may be taken before the listener binds it: try another.
-        for (var attempt = 1; ; attempt++)
-        {
-            Port = FreePort.Get();
-            _listener = new HttpListener();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            try
-            {
-                _listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                _listener.Close();
-            }
-        }
-
+        (_listener, Port) = FreePort.StartHttpListener();
         _serving = ServeAsync();
     }
 

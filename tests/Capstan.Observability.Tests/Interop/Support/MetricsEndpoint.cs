@@ -46,21 +46,8 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
 
     public static MetricsEndpoint Start(string token, IEnumerable<MetricFamily> families)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreePort.Get();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                return new MetricsEndpoint(listener, port, token, families);
-            }
-            catch (HttpListenerException) when (attempt < 3)
-            {
-                listener.Close();
-            }
-        }
+        var (listener, port) = FreePort.StartHttpListener();
+        return new MetricsEndpoint(listener, port, token, families);
     }
 
     public async ValueTask DisposeAsync()
