@@ -10,10 +10,15 @@ public sealed class ExampleAppCanaryTests(ExampleAppCanaryTests.PublishedExample
 {
     private const string Strategy = "{ canary: [10%, 50%, 100%], pause: 2s, min_requests: 50 }";
 
+    // Latency judged only at ten times the stable p95, unless latency is what the case checks: on CI's loaded machine a
+    // fresh healthy canary measured 350 ms against stable 64 ms and was aborted, as CanaryTests' healthy case was.
+    private const string LatencyTolerant = "{ canary: [10%, 50%, 100%], pause: 2s, min_requests: 50, abort_if: { p95_increase: 1000% } }";
+
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     /// <summary>capstan.yaml running the published example as service 'web' of app 'shop' in 'staging'.</summary>
-    private string Manifest(string env = "") => ExampleApp.Manifest(example.Folder, Strategy, env);
+    private string Manifest(string env = "") =>
+        ExampleApp.Manifest(example.Folder, env.StartsWith("LATENCY_MS", StringComparison.Ordinal) ? Strategy : LatencyTolerant, env);
 
     [Theory]
     [InlineData("COLOR: green", "succeeded")]
